@@ -1,0 +1,6 @@
+// The WASM module: page decompression and page-table walking, the engine's hot loops.
+// Convention for every codec: f(src: usize, srcLen: i32, dst: usize, dstCap: i32): i32 returns the number of
+// bytes written to dst, or a negative error code from ./status.ts. Codecs never write past dst+dstCap and
+// never read past src+srcLen.
+export { alloc, free } from './memory';
+export * from './status';

@@ -1,0 +1,23 @@
+// A browser File read synchronously with FileReaderSync. Only available inside a Web Worker, which is where
+// the engine runs: the UI thread never blocks on a read.
+import type { BlockReader } from './block-cache.ts';
+import { CachedSource } from './block-cache.ts';
+
+class FileReaderSyncReader implements BlockReader {
+  readonly name: string;
+  readonly size: number;
+  private readonly reader = new FileReaderSync();
+  constructor(private readonly file: Blob, name: string) {
+    this.name = name;
+    this.size = file.size;
+  }
+  readRaw(offset: number, length: number): Uint8Array {
+    return new Uint8Array(this.reader.readAsArrayBuffer(this.file.slice(offset, offset + length)));
+  }
+}
+
+export class BrowserFileSource extends CachedSource {
+  constructor(file: File) {
+    super(new FileReaderSyncReader(file, file.name));
+  }
+}
