@@ -1,0 +1,106 @@
+// A Session is one opened dump (plus, later, its vmlinux): physical memory, VMCOREINFO, the kernel address
+// space, and the commands run against them. The same class serves the command line, the tests and the
+// browser worker; it is synchronous because reads are (fs.readSync / FileReaderSync).
+import type { ByteSource } from '../io/byte-source.ts';
+import { openDump, sniff } from '../dump/open.ts';
+import type { PhysicalMemory } from '../dump/physical-memory.ts';
+import { Vmcoreinfo } from '../vmcoreinfo.ts';
+import { X86_64AddressSpace } from '../arch/x86-64-paging.ts';
+import { CrashlensError, VmcoreinfoError } from '../errors.ts';
+import type { CommandResult, OpenSummary } from './api.ts';
+import { COMMANDS } from '../commands/index.ts';
+import { CommandError } from '../errors.ts';
+import { OptionError, splitWords } from '../commands/command.ts';
+
+export interface OpenOptions {
+  onProgress?(fraction: number, what: string): void;
+}
+
+export class Session {
+  readonly warnings: string[] = [];
+  private kernelCache: X86_64AddressSpace | undefined;
+
+  private constructor(
+    readonly mem: PhysicalMemory,
+    readonly vmcoreinfo: Vmcoreinfo | undefined,
+    readonly dumpFiles: string[],
+    readonly vmlinux: ByteSource | undefined,
+  ) {}
+
+  /** Opens a dump from its files, in any order: dump parts and an optional vmlinux, told apart by content. */
+  static open(sources: ByteSource[], opts: OpenOptions = {}): Session {
+    const dumps: ByteSource[] = [];
+    let vmlinux: ByteSource | undefined;
+    for (const s of sources) {
+      const kind = sniff(s);
+      if (kind === 'elf-vmlinux') {
+        if (vmlinux) throw new CrashlensError(`two kernel images given: ${vmlinux.name} and ${s.name}`);
+        vmlinux = s;
+      } else dumps.push(s);
+    }
+    if (dumps.length === 0) throw new CrashlensError(`no dump file among: ${sources.map((s) => s.name).join(', ')}`);
+    const mem = openDump(dumps, { onProgress: opts.onProgress });
+    const text = mem.notes.vmcoreinfo;
+    const session = new Session(mem, text ? new Vmcoreinfo(text) : undefined, dumps.map((d) => d.name), vmlinux);
+    if (!text) session.warnings.push(`${mem.fileName}: the dump has no VMCOREINFO: kernel virtual addresses cannot be translated`);
+    opts.onProgress?.(1, 'opened');
+    return session;
+  }
+
+  /** The kernel's address space; throws if the dump lacks what translation needs. */
+  get kernel(): X86_64AddressSpace {
+    if (!this.kernelCache) {
+      if (!this.vmcoreinfo) throw new VmcoreinfoError(`${this.mem.fileName}: no VMCOREINFO in the dump: cannot translate kernel virtual addresses`);
+      this.kernelCache = new X86_64AddressSpace(this.mem, this.vmcoreinfo);
+    }
+    return this.kernelCache;
+  }
+
+  summary(): OpenSummary {
+    return {
+      dumpFiles: this.dumpFiles,
+      vmlinux: this.vmlinux?.name,
+      format: this.mem.format,
+      release: this.vmcoreinfo?.osrelease,
+      panic: this.panicMessage(),
+      cpus: this.mem.notes.prstatus.length,
+      memoryBytes: Number(this.mem.maxPfn) * this.mem.pageSize,
+      partial: this.mem.partial,
+      incomplete: this.mem.incomplete,
+      warnings: [...this.warnings],
+    };
+  }
+
+  /** The panic line from the kernel log ("Kernel panic - not syncing: ..."), if the log can be read. */
+  panicMessage(): string | undefined {
+    try {
+      const log = this.run('log');
+      if (log.failed) return undefined;
+      const line = log.output.split('\n').find((l) => /Kernel panic - not syncing|BUG: |Oops: /.test(l));
+      return line?.replace(/^\[\s*\d+\.\d+\]\s*/, '');
+    } catch {
+      return undefined;
+    }
+  }
+
+  commandNames(): string[] {
+    return [...COMMANDS.keys()].sort();
+  }
+
+  /** Runs one command line and returns what crash would print. */
+  run(line: string): CommandResult {
+    const words = splitWords(line.trim());
+    if (words.length === 0) return { output: '', failed: false };
+    const [name, ...args] = words;
+    const cmd = COMMANDS.get(name);
+    if (!cmd) return { output: `crash: command not found: ${name}\n`, failed: true };
+    try {
+      const out = cmd.run({ session: this, args, line });
+      return { output: out.endsWith('\n') || out === '' ? out : `${out}\n`, failed: false };
+    } catch (e) {
+      if (e instanceof CommandError || e instanceof OptionError) return { output: `${name}: ${e.message}\n`, failed: true };
+      if (e instanceof CrashlensError) return { output: `${name}: ${e.message}\n`, failed: true };
+      throw e;
+    }
+  }
+}
