@@ -1,0 +1,45 @@
+// The DWARF sections of one ELF file, loaded lazily. Small sections (.debug_abbrev, .debug_str,
+// .debug_str_offsets, .debug_addr, ...) are read whole once; .debug_info is read one unit at a time through
+// the file's block cache, unless it is compressed (then it has to be inflated whole).
+import type { ElfFile, ElfSection } from '../elf.ts';
+import { SHF_COMPRESSED } from '../elf.ts';
+
+export class DwarfSections {
+  private readonly cache = new Map<string, Uint8Array>();
+
+  constructor(readonly elf: ElfFile) {}
+
+  has(name: string): boolean {
+    return this.elf.section(name) !== undefined;
+  }
+
+  /** The whole section (empty if absent). */
+  get(name: string): Uint8Array {
+    let d = this.cache.get(name);
+    if (!d) {
+      const s = this.elf.section(name);
+      d = s ? this.elf.sectionData(s).slice() : new Uint8Array(0);
+      this.cache.set(name, d);
+    }
+    return d;
+  }
+
+  private infoSection(): ElfSection | undefined {
+    return this.elf.section('.debug_info');
+  }
+
+  get infoSize(): number {
+    const s = this.infoSection();
+    if (!s) return 0;
+    return (s.flags & BigInt(SHF_COMPRESSED)) !== 0n ? this.get('.debug_info').length : s.size;
+  }
+
+  /** Bytes [offset, offset+length) of .debug_info. */
+  info(offset: number, length: number): Uint8Array {
+    const s = this.infoSection();
+    if (!s) return new Uint8Array(0);
+    if ((s.flags & BigInt(SHF_COMPRESSED)) !== 0n) return this.get('.debug_info').subarray(offset, offset + length);
+    if (offset + length > s.size) length = Math.max(0, s.size - offset);
+    return this.elf.source.read(s.offset + offset, length).slice();
+  }
+}
