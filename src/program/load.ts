@@ -6,6 +6,7 @@ import { ElfFile, type ElfSymbol, SHT_NOBITS } from '../debuginfo/elf.ts';
 import { DwarfIndex } from '../debuginfo/dwarf/name-index.ts';
 import { DwarfSections } from '../debuginfo/dwarf/sections.ts';
 import { DwarfTypes } from '../debuginfo/dwarf/types.ts';
+import { SourceLines } from '../debuginfo/dwarf/source-lines.ts';
 import { CrashlensError } from '../errors.ts';
 import type { ByteSource } from '../io/byte-source.ts';
 import { type RawSymbol, SymbolTable } from '../symbols/symbol-table.ts';
@@ -60,6 +61,9 @@ export interface VmlinuxDebugInfo {
   elf: ElfFile;
   types: DwarfTypes;
   symbols: SymbolTable;
+  /** Address → file:line; takes link-time addresses (subtract `kaslrOffset`). */
+  lines: SourceLines;
+  kaslrOffset: bigint;
 }
 
 /** Opens a vmlinux for a dump: checks it matches, indexes its DWARF, relocates its symbols. */
@@ -78,6 +82,7 @@ export function loadVmlinux(
     );
   if (!elf.section('.debug_info')) throw new CrashlensError(`${vmlinux.name} has no DWARF debug information (.debug_info): give the debug vmlinux`);
   const index = DwarfIndex.build(new DwarfSections(elf), opts.onProgress);
-  return { elf, types: new DwarfTypes(index), symbols: vmlinuxSymbols(elf, info?.kernelOffset ?? 0n) };
+  const kaslrOffset = info?.kernelOffset ?? 0n;
+  return { elf, types: new DwarfTypes(index), symbols: vmlinuxSymbols(elf, kaslrOffset), lines: new SourceLines(index), kaslrOffset };
 }
 
