@@ -7,6 +7,7 @@ import { DW_AT, DW_TAG } from './constants.ts';
 import type { DwarfSections } from './sections.ts';
 import { type Die, readUnitHeaders, Unit, type UnitHeader } from './unit.ts';
 import type { AbbrevTable } from './abbrev.ts';
+import type { Reader } from './reader.ts';
 
 /** The C namespaces a name can live in. */
 export type NameKind = 'struct' | 'union' | 'enum' | 'typedef' | 'base' | 'variable' | 'function' | 'enumerator';
@@ -66,24 +67,59 @@ export class DwarfIndex {
     } else if (!declaration && this.declaredOnly.delete(name)) m.set(name, entry);
   }
 
+  /**
+   * The fast path: walks the unit's top-level DIEs reading only DW_AT_name and DW_AT_sibling, and knowing
+   * from the abbreviation alone whether a DIE is a declaration or has a location / code address. No
+   * per-DIE objects are made, which is what keeps indexing a 160 MB .debug_info fast.
+   */
   private indexUnit(u: Unit, unitIndex: number): void {
-    const root = u.root();
-    for (const d of u.children(root)) {
-      const kind = KIND_OF_TAG.get(d.tag);
-      if (!kind) continue;
-      const declaration = d.attrs.get(DW_AT.declaration)?.cls === 'flag';
-      const name = d.attrs.get(DW_AT.name);
-      if (d.tag === DW_TAG.enumeration_type && !declaration) this.indexEnumerators(u, d, unitIndex);
-      if (name?.cls !== 'string') continue;
-      if (kind === 'variable') {
-        // Prefer the definition (it has storage); keep an extern declaration until one is found.
-        if (declaration || d.attrs.has(DW_AT.location)) this.add(kind, name.value, { offset: d.offset, unit: unitIndex }, declaration);
-        continue;
+    const h = u.header;
+    const abbrevs = u.abbrevs;
+    const r: Reader = u.reader(h.dieOffset);
+    const rootAbbrev = abbrevs.get(r.uleb());
+    if (!rootAbbrev) r.fail('unit root has an unknown abbreviation');
+    for (const form of rootAbbrev.forms) u.skipValue(r, form);
+    if (!rootAbbrev.hasChildren) return;
+    while (r.offset < h.end) {
+      const dieOffset = r.offset;
+      const code = r.uleb();
+      if (code === 0) return; // end of the unit's children
+      const a = abbrevs.get(code);
+      if (!a) r.fail(`unknown abbreviation code ${code}`);
+      const kind = KIND_OF_TAG.get(a.tag);
+      let name: string | undefined;
+      let sibling = -1;
+      if (!kind && a.fixedSize >= 0 && !a.attrs.includes(DW_AT.sibling)) r.skip(a.fixedSize);
+      else
+        for (let i = 0; i < a.forms.length; i++) {
+          const at = a.attrs[i];
+          if (at === DW_AT.name && kind) {
+            const v = u.readValue(r, a.forms[i], a.implicit[i]);
+            if (v.cls === 'string') name = v.value;
+          } else if (at === DW_AT.sibling) {
+            const v = u.readValue(r, a.forms[i], a.implicit[i]);
+            if (v.cls === 'ref') sibling = v.offset;
+          } else u.skipValue(r, a.forms[i]);
+        }
+      const afterAttrs = r.offset;
+      if (kind && name !== undefined) {
+        const declaration = a.attrs.includes(DW_AT.declaration);
+        if (kind === 'variable') {
+          // Prefer the definition (it has storage); keep an extern declaration until one is found.
+          if (declaration || a.attrs.includes(DW_AT.location)) this.add(kind, name, { offset: dieOffset, unit: unitIndex }, declaration);
+        } else if (!declaration && (kind !== 'function' || a.attrs.includes(DW_AT.low_pc))) {
+          // A function is indexed where it has code, not at a mere mention.
+          this.add(kind, name, { offset: dieOffset, unit: unitIndex });
+        }
       }
-      if (declaration) continue;
-      // A function is indexed where it has code, not at a mere mention.
-      if (kind === 'function' && !d.attrs.has(DW_AT.low_pc)) continue;
-      this.add(kind, name.value, { offset: d.offset, unit: unitIndex });
+      if (a.tag === DW_TAG.enumeration_type && a.hasChildren) {
+        const d = u.die(dieOffset);
+        if (d) this.indexEnumerators(u, d, unitIndex);
+      }
+      // indexEnumerators and die() move the shared reader: position it explicitly.
+      let next = afterAttrs;
+      if (a.hasChildren) next = sibling > dieOffset && sibling <= h.end ? sibling : u.skipChildren(afterAttrs);
+      u.reader(next);
     }
   }
 

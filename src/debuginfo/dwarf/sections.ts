@@ -3,11 +3,33 @@
 // the file's block cache, unless it is compressed (then it has to be inflated whole).
 import type { ElfFile, ElfSection } from '../elf.ts';
 import { SHF_COMPRESSED } from '../elf.ts';
+import { DwarfError, latin1 } from './reader.ts';
 
 export class DwarfSections {
   private readonly cache = new Map<string, Uint8Array>();
 
   constructor(readonly elf: ElfFile) {}
+
+  private readonly strings = new Map<number, string>();
+
+  /**
+   * A NUL-terminated string of .debug_str / .debug_line_str. .debug_str strings are cached by offset: the
+   * linker merges duplicates, so thousands of units name "list_head" at the same offset.
+   */
+  string(section: string, offset: number): string {
+    const cacheable = section === '.debug_str';
+    if (cacheable) {
+      const hit = this.strings.get(offset);
+      if (hit !== undefined) return hit;
+    }
+    const s = this.get(section);
+    if (offset >= s.length) throw new DwarfError(section, offset, 'string offset past the end of the section');
+    let end = s.indexOf(0, offset);
+    if (end < 0) end = s.length;
+    const out = latin1(s, offset, end);
+    if (cacheable) this.strings.set(offset, out);
+    return out;
+  }
 
   has(name: string): boolean {
     return this.elf.section(name) !== undefined;

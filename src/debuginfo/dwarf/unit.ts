@@ -2,7 +2,7 @@
 // A unit's bytes are read when the unit is first used; DIEs are decoded on demand.
 import { AbbrevTable, type Abbrev } from './abbrev.ts';
 import { DW_AT, DW_FORM, DW_UT } from './constants.ts';
-import { DwarfError, latin1, Reader } from './reader.ts';
+import { DwarfError, Reader } from './reader.ts';
 import type { DwarfSections } from './sections.ts';
 
 /** Attribute values by class: constants and addresses as bigint, references as absolute .debug_info offsets. */
@@ -61,6 +61,7 @@ export class Unit {
   /** Drops the unit's bytes (an indexer touching every unit keeps memory bounded). */
   release(): void {
     this.bytesCache = undefined;
+    this.shared = undefined;
   }
 
   get abbrevs(): AbbrevTable {
@@ -76,8 +77,14 @@ export class Unit {
     return this.abbrevCache;
   }
 
+  private shared: Reader | undefined;
+
+  /** A reader positioned at an absolute offset. Shared by the unit: callers must not hold it across calls. */
   reader(offset: number): Reader {
-    return new Reader('.debug_info', this.bytes, this.header.offset, offset - this.header.offset);
+    const bytes = this.bytes;
+    if (!this.shared || this.shared.bytes !== bytes) this.shared = new Reader('.debug_info', bytes, this.header.offset);
+    this.shared.pos = offset - this.header.offset;
+    return this.shared;
   }
 
   /** The unit's root DIE (compile_unit / partial_unit / type_unit). */
@@ -271,11 +278,7 @@ export class Unit {
   }
 
   strAt(section: string, offset: number): string {
-    const s = this.dwarf.get(section);
-    if (offset >= s.length) throw new DwarfError(section, offset, 'string offset past the end of the section');
-    let end = s.indexOf(0, offset);
-    if (end < 0) end = s.length;
-    return latin1(s, offset, end);
+    return this.dwarf.string(section, offset);
   }
 
   private strIndex(index: number): string {
