@@ -1,8 +1,44 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Writes dist/sw.js, a service worker that precaches every file of the build so the app opens with no
+ * network at all (air-gapped use). The cache name is a hash of the files, so a new build replaces the old
+ * cache. Runs after everything (worker chunks, the WASM, public/) is on disk.
+ */
+function offlineServiceWorker(): Plugin {
+  let outDir = '';
+  return {
+    name: 'crashlens-offline-sw',
+    apply: 'build',
+    configResolved(c) {
+      outDir = resolve(c.root, c.build.outDir);
+    },
+    closeBundle() {
+      if (!existsSync(join(outDir, 'index.html'))) return; // the build failed
+      const walk = (dir: string): string[] =>
+        readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+      const files = walk(outDir)
+        .map((f) => relative(outDir, f).split('\\').join('/'))
+        .filter((f) => f !== 'sw.js' && !f.endsWith('.map'))
+        .sort();
+      const hash = createHash('sha256');
+      for (const f of files) hash.update(f).update(readFileSync(join(outDir, f)));
+      const sw = readFileSync(resolve(import.meta.dirname, 'src/ui/sw-template.js'), 'utf8')
+        .replace(/^\/\* global .*\*\/\n/, '')
+        .replace('= __CACHE__;', `= ${JSON.stringify(`crashlens-${hash.digest('hex').slice(0, 12)}`)};`)
+        .replace('= __FILES__;', `= ${JSON.stringify(['./', ...files.map((f) => `./${f}`)])};`);
+      writeFileSync(join(outDir, 'sw.js'), sw);
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [svelte(), offlineServiceWorker()],
   // Relative asset URLs: the built app works from any static host path and from a copied folder.
   base: './',
   worker: { format: 'es' },
