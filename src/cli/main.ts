@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { loadWasmNode } from '../codec/wasm-node.ts';
 import { NodeFileSource } from '../io/node-file.ts';
 import { Session } from '../engine/session.ts';
+import { DiskCache } from '../io/disk-cache.ts';
 
 const USAGE = `usage: crashlens [VMLINUX] DUMP... [-c COMMAND]...
   Files may come in any order: a kernel image (vmlinux) and one or more dump files (a split set), told apart
@@ -32,6 +33,7 @@ function main(argv: string[]): number {
     const sources = files.map((f) => NodeFileSource.open(f));
     const tty = process.stderr.isTTY;
     session = Session.open(sources, {
+      cache: new DiskCache(),
       onProgress: tty ? (f, what) => process.stderr.write(`\r${what} ${Math.round(f * 100)}%   `) : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');

@@ -9,6 +9,7 @@ import { DwarfTypes } from '../debuginfo/dwarf/types.ts';
 import { SourceLines } from '../debuginfo/dwarf/source-lines.ts';
 import { CrashlensError } from '../errors.ts';
 import type { ByteSource } from '../io/byte-source.ts';
+import type { KeyValueCache } from '../io/kv-cache.ts';
 import { type RawSymbol, SymbolTable } from '../symbols/symbol-table.ts';
 import type { Vmcoreinfo } from '../vmcoreinfo.ts';
 
@@ -70,7 +71,7 @@ export interface VmlinuxDebugInfo {
 export function loadVmlinux(
   vmlinux: ByteSource,
   info: Vmcoreinfo | undefined,
-  opts: { force?: boolean; onProgress?: (fraction: number, what: string) => void } = {},
+  opts: { force?: boolean; onProgress?: (fraction: number, what: string) => void; cache?: KeyValueCache } = {},
 ): VmlinuxDebugInfo {
   const elf = new ElfFile(vmlinux);
   const fileId = elf.buildId();
@@ -81,7 +82,15 @@ export function loadVmlinux(
         'Give the vmlinux of the kernel that crashed (or force the pairing to go on anyway).',
     );
   if (!elf.section('.debug_info')) throw new CrashlensError(`${vmlinux.name} has no DWARF debug information (.debug_info): give the debug vmlinux`);
-  const index = DwarfIndex.build(new DwarfSections(elf), opts.onProgress);
+  const dwarf = new DwarfSections(elf);
+  // The index is cached under what identifies the file: its build-id and size.
+  const key = `dwarf-${fileId ?? 'no-build-id'}-${vmlinux.size}`;
+  const cached = opts.cache?.get(key);
+  let index = cached ? DwarfIndex.fromBytes(dwarf, cached, key) : undefined;
+  if (!index) {
+    index = DwarfIndex.build(dwarf, opts.onProgress);
+    opts.cache?.set(key, index.toBytes(key));
+  }
   const kaslrOffset = info?.kernelOffset ?? 0n;
   return { elf, types: new DwarfTypes(index), symbols: vmlinuxSymbols(elf, kaslrOffset), lines: new SourceLines(index), kaslrOffset };
 }

@@ -30,6 +30,17 @@ export interface IndexEntry {
   unit: number;
 }
 
+const CACHE_MAGIC = 'crashlens-dwarf-index';
+/** Bump when the index's meaning or layout changes: old cache entries are then rebuilt. */
+const INDEX_FORMAT = 1;
+
+/** FNV-1a over bytes: cheap, synchronous (unlike crypto.subtle), enough to catch a damaged cache entry. */
+function fnv1a(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return h >>> 0;
+}
+
 export class DwarfIndex {
   readonly units: Unit[];
   /** kind → name → entry */
@@ -54,6 +65,58 @@ export class DwarfIndex {
       }
     });
     return index;
+  }
+
+  /**
+   * The index as bytes for a cache: magic, a JSON body (unit headers and names), and a checksum, so a
+   * damaged or foreign entry is detected and rebuilt rather than trusted. `key` (the vmlinux build-id and
+   * size) is stored and checked too.
+   */
+  toBytes(key: string): Uint8Array {
+    const names: Record<string, [string[], number[], number[]]> = {};
+    for (const [kind, m] of this.names) {
+      const list: [string[], number[], number[]] = [[], [], []];
+      for (const [name, e] of m) {
+        list[0].push(name);
+        list[1].push(e.offset);
+        list[2].push(e.unit);
+      }
+      names[kind] = list;
+    }
+    const body = JSON.stringify({ key, version: INDEX_FORMAT, units: this.units.map((u) => u.header), names, declaredOnly: [...this.declaredOnly] });
+    const bytes = new TextEncoder().encode(body);
+    const out = new Uint8Array(CACHE_MAGIC.length + 4 + bytes.length);
+    out.set(new TextEncoder().encode(CACHE_MAGIC));
+    new DataView(out.buffer).setUint32(CACHE_MAGIC.length, fnv1a(bytes), true);
+    out.set(bytes, CACHE_MAGIC.length + 4);
+    return out;
+  }
+
+  /** An index from cache bytes, or undefined if they are damaged, of another format, or for another file. */
+  static fromBytes(dwarf: DwarfSections, bytes: Uint8Array, key: string): DwarfIndex | undefined {
+    try {
+      if (bytes.length < CACHE_MAGIC.length + 4 || new TextDecoder().decode(bytes.subarray(0, CACHE_MAGIC.length)) !== CACHE_MAGIC) return undefined;
+      const body = bytes.subarray(CACHE_MAGIC.length + 4);
+      if (new DataView(bytes.buffer, bytes.byteOffset).getUint32(CACHE_MAGIC.length, true) !== fnv1a(body)) return undefined;
+      const data = JSON.parse(new TextDecoder().decode(body)) as {
+        key: string;
+        version: number;
+        units: UnitHeader[];
+        names: Record<string, [string[], number[], number[]]>;
+        declaredOnly: string[];
+      };
+      if (data.key !== key || data.version !== INDEX_FORMAT) return undefined;
+      const index = new DwarfIndex(dwarf, data.units);
+      for (const [kind, [names, offsets, units]] of Object.entries(data.names)) {
+        const m = index.names.get(kind as NameKind);
+        if (!m) return undefined;
+        for (let i = 0; i < names.length; i++) m.set(names[i], { offset: offsets[i], unit: units[i] });
+      }
+      for (const d of data.declaredOnly) index.declaredOnly.add(d);
+      return index;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Variables known only by an extern declaration (jiffies is defined by the linker script, not in C). */
