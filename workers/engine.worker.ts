@@ -9,6 +9,11 @@ import { initWasm } from '../src/codec/wasm.ts';
 import type { CommandResult, EngineApi, OpenProgress, OpenSummary } from '../src/engine/api.ts';
 import { Session } from '../src/engine/session.ts';
 import { BrowserFileSource } from '../src/io/browser-file.ts';
+import { get as idbGet, set as idbSet } from 'idb-keyval';
+import { MemoryCache } from '../src/io/kv-cache.ts';
+import { sniff } from '../src/dump/open.ts';
+import { ElfFile } from '../src/debuginfo/elf.ts';
+import { dwarfIndexKey } from '../src/program/load.ts';
 
 let wasmLoaded: Promise<void> | null = null;
 let session: Session | null = null;
@@ -53,6 +58,28 @@ function throttled(onProgress: ((p: OpenProgress) => void) | undefined): (fracti
   };
 }
 
+/**
+ * The DWARF name index of a vmlinux is cached in IndexedDB under its build-id and size. IndexedDB is
+ * asynchronous and the engine is not, so the entry for each given vmlinux is fetched before opening, and new
+ * entries are written back in the background.
+ */
+async function indexCache(sources: BrowserFileSource[]): Promise<MemoryCache> {
+  const cache = new MemoryCache((key, value) => {
+    idbSet(key, value).catch(() => {});
+  });
+  for (const s of sources) {
+    if (sniff(s) !== 'elf-vmlinux') continue;
+    try {
+      const key = dwarfIndexKey(new ElfFile(s));
+      const hit: unknown = await idbGet(key);
+      if (hit instanceof Uint8Array) cache.entries.set(key, hit);
+    } catch {
+      // No cache entry, or IndexedDB unavailable (private mode): the index is simply built.
+    }
+  }
+  return cache;
+}
+
 const api: EngineApi = {
   async open(files: File[], onProgress?: (p: OpenProgress) => void): Promise<OpenSummary> {
     if (files.length === 0) throw new Error('no files were given');
@@ -63,7 +90,7 @@ const api: EngineApi = {
     const names = files.map((f) => f.name).join(', ');
     try {
       const sources = files.map((f) => new BrowserFileSource(f));
-      session = Session.open(sources, { onProgress: progress });
+      session = Session.open(sources, { onProgress: progress, cache: await indexCache(sources) });
       progress(1, 'Reading the kernel log');
       return session.summary();
     } catch (e) {

@@ -67,6 +67,11 @@ export interface VmlinuxDebugInfo {
   kaslrOffset: bigint;
 }
 
+/** The DWARF index is cached under what identifies the file: its build-id and size. */
+export function dwarfIndexKey(elf: ElfFile): string {
+  return `dwarf-${elf.buildId() ?? 'no-build-id'}-${elf.source.size}`;
+}
+
 /** Opens a vmlinux for a dump: checks it matches, indexes its DWARF, relocates its symbols. */
 export function loadVmlinux(
   vmlinux: ByteSource,
@@ -83,8 +88,7 @@ export function loadVmlinux(
     );
   if (!elf.section('.debug_info')) throw new CrashlensError(`${vmlinux.name} has no DWARF debug information (.debug_info): give the debug vmlinux`);
   const dwarf = new DwarfSections(elf);
-  // The index is cached under what identifies the file: its build-id and size.
-  const key = `dwarf-${fileId ?? 'no-build-id'}-${vmlinux.size}`;
+  const key = dwarfIndexKey(elf);
   const cached = opts.cache?.get(key);
   let index = cached ? DwarfIndex.fromBytes(dwarf, cached, key) : undefined;
   if (!index) {
