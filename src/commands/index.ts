@@ -1,6 +1,12 @@
 // The command registry: crash's command names → implementations. One module per command.
 import type { Command } from './command.ts';
 import { helpCommand } from './help.ts';
+import { pCommand } from './p.ts';
+import { symCommand } from './sym.ts';
+import { logCmd } from './log.ts';
+import { ptovCommand } from './ptov.ts';
+import { rdCommand } from './rd.ts';
+import { vtopCommand } from './vtop.ts';
 
 export const COMMANDS = new Map<string, Command>();
 
@@ -8,4 +14,4 @@ export function register(cmd: Command): void {
   COMMANDS.set(cmd.name, cmd);
 }
 
-for (const c of [helpCommand]) register(c);
+for (const c of [helpCommand, pCommand, logCmd, symCommand, rdCommand, vtopCommand, ptovCommand]) register(c);

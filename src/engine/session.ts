@@ -2,6 +2,7 @@
 // space, and the commands run against them. The same class serves the command line, the tests and the
 // browser worker; it is synchronous because reads are (fs.readSync / FileReaderSync).
 import type { ByteSource } from '../io/byte-source.ts';
+import type { KeyValueCache } from '../io/kv-cache.ts';
 import { openDump, sniff } from '../dump/open.ts';
 import type { PhysicalMemory } from '../dump/physical-memory.ts';
 import { Vmcoreinfo } from '../vmcoreinfo.ts';
@@ -11,9 +12,18 @@ import type { CommandResult, OpenSummary } from './api.ts';
 import { COMMANDS } from '../commands/index.ts';
 import { CommandError } from '../errors.ts';
 import { OptionError, splitWords } from '../commands/command.ts';
+import { type LoadedSymbols, type SymbolTable, loadSymbols } from '../symbols/symbol-table.ts';
+import type { Btf } from '../types/btf.ts';
+import { loadVmlinux, type VmlinuxDebugInfo } from '../program/load.ts';
+import { Program } from '../program/program.ts';
+import { KNOWN_GLOBALS } from '../program/known-globals.ts';
 
 export interface OpenOptions {
   onProgress?(fraction: number, what: string): void;
+  /** Pair a vmlinux with a dump even when their build-ids differ. */
+  force?: boolean;
+  /** Where the DWARF name index is cached between opens. */
+  cache?: KeyValueCache;
 }
 
 export class Session {
@@ -25,6 +35,7 @@ export class Session {
     readonly vmcoreinfo: Vmcoreinfo | undefined,
     readonly dumpFiles: string[],
     readonly vmlinux: ByteSource | undefined,
+    readonly force = false,
   ) {}
 
   /** Opens a dump from its files, in any order: dump parts and an optional vmlinux, told apart by content. */
@@ -41,7 +52,10 @@ export class Session {
     if (dumps.length === 0) throw new CrashlensError(`no dump file among: ${sources.map((s) => s.name).join(', ')}`);
     const mem = openDump(dumps, { onProgress: opts.onProgress });
     const text = mem.notes.vmcoreinfo;
-    const session = new Session(mem, text ? new Vmcoreinfo(text) : undefined, dumps.map((d) => d.name), vmlinux);
+    const session = new Session(mem, text ? new Vmcoreinfo(text) : undefined, dumps.map((d) => d.name), vmlinux, opts.force);
+    // Index the vmlinux now, with progress, so the first command does not stall.
+    if (vmlinux) session.debugInfoCache = loadVmlinux(vmlinux, session.vmcoreinfo, { force: opts.force, onProgress: opts.onProgress, cache: opts.cache });
+    session.warnings.push(...mem.warnings);
     if (!text) session.warnings.push(`${mem.fileName}: the dump has no VMCOREINFO: kernel virtual addresses cannot be translated`);
     opts.onProgress?.(1, 'opened');
     return session;
@@ -54,6 +68,52 @@ export class Session {
       this.kernelCache = new X86_64AddressSpace(this.mem, this.vmcoreinfo);
     }
     return this.kernelCache;
+  }
+
+  private symbolsCache: LoadedSymbols | undefined;
+
+  /** Kernel (and, given BTF, module) symbols from the dump's kallsyms; read on first use. */
+  get symbols(): SymbolTable {
+    return this.loadedSymbols().table;
+  }
+
+  /** The kernel's BTF from the dump's memory; undefined when the kernel has none (a warning says why). */
+  get btf(): Btf | undefined {
+    return this.loadedSymbols().btf;
+  }
+
+  loadedSymbols(): LoadedSymbols {
+    if (!this.symbolsCache) {
+      const info = this.vmcoreinfo;
+      if (!info) throw new VmcoreinfoError(`${this.mem.fileName}: no VMCOREINFO in the dump: kernel symbols cannot be found`);
+      this.symbolsCache = loadSymbols(this.kernel, info);
+      this.warnings.push(...this.symbolsCache.warnings);
+    }
+    return this.symbolsCache;
+  }
+
+  private debugInfoCache: VmlinuxDebugInfo | undefined;
+  private programCache: Program | undefined;
+
+  /** DWARF types and ELF symbols from the vmlinux, when one was given (indexed at open). */
+  get debugInfo(): VmlinuxDebugInfo | undefined {
+    if (!this.debugInfoCache && this.vmlinux) this.debugInfoCache = loadVmlinux(this.vmlinux, this.vmcoreinfo, { force: this.force });
+    return this.debugInfoCache;
+  }
+
+  /**
+   * Typed access to the kernel: DWARF + vmlinux symbols when a vmlinux was given, else the dump's own BTF +
+   * kallsyms (with KNOWN_GLOBALS typing the globals BTF cannot).
+   */
+  get program(): Program {
+    if (!this.programCache) {
+      const d = this.debugInfo;
+      const symbols = d?.symbols ?? this.symbols;
+      const types = d?.types ?? this.btf;
+      if (!types) throw new CrashlensError(`${this.mem.fileName}: no type information: the kernel has no BTF, so give its vmlinux`);
+      this.programCache = new Program(this.kernel, types, { address: (name) => symbols.find(name)?.address }, d ? undefined : KNOWN_GLOBALS);
+    }
+    return this.programCache;
   }
 
   summary(): OpenSummary {
