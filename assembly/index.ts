@@ -4,3 +4,8 @@
 // never read past src+srcLen.
 export { alloc, free } from './memory';
 export * from './status';
+export * from './x86-64-paging';
+export * from './lzo1x';
+export * from './snappy';
+export * from './inflate';
+export * from './zstd';
