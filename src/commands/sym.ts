@@ -1,21 +1,41 @@
 // sym: crash's cmd_sym (symbols.c) — a symbol to its address or an address to symbol+offset, the whole
 // table (-l), a module's symbols (-m / -M), a substring search (-q / -Q), with neighbours (-n / -p).
-// Without a vmlinux there is no line information, so the " file: line" crash appends to text symbols is
-// left off, and -s (sections) cannot be answered.
+// With a vmlinux, text symbols get crash's " file: line" suffix from its DWARF line tables; without one
+// that suffix is left off, and -s (sections) cannot be answered.
 import { hex } from '../addr.ts';
 import { CommandError } from '../errors.ts';
 import type { ModuleInfo } from '../symbols/kallsyms.ts';
 import type { SymbolEntry, SymbolTable } from '../symbols/symbol-table.ts';
 import { type Command, parseOptions } from './command.ts';
+import type { Session } from '../engine/session.ts';
 
 const USAGE = 'Usage:\n  sym [-l] | [-M] | [-m module] | [-p|-n] | [-q string] | [symbol | vaddr]\nEnter "help sym" for details.\n';
 
 /** crash's show_symbol(): "<addr> (<type>) <name>[+0x<off>][ [module]]". */
-function showSymbol(s: SymbolEntry, offset: bigint, withModule: boolean): string {
+function showSymbol(s: SymbolEntry, offset: bigint, withModule: boolean, where?: LineOf): string {
   let line =
     offset !== 0n ? `${hex(s.address + offset)} (${s.type}) ${s.name}+0x${hex(offset)}` : `${hex(s.address)} (${s.type}) ${s.name}`;
   if (withModule && s.module) line += ` [${s.module.name}]`;
+  else if (where && (s.type === 'T' || s.type === 't')) {
+    const at = where(s.address + offset);
+    if (at) line += ` ${at.file}: ${at.line}`;
+  }
   return line;
+}
+
+type LineOf = (addr: bigint) => { file: string; line: number } | undefined;
+
+/** Source lines from the vmlinux's DWARF (link-time addresses: the KASLR offset removed). */
+function lineOf(session: Session): LineOf | undefined {
+  const d = session.debugInfo;
+  if (!d) return undefined;
+  return (addr) => {
+    try {
+      return d.lines.lookup(BigInt.asUintN(64, addr - d.kaslrOffset));
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 /** crash's hexadecimal(): only hex digits and x/X, at least one digit. */
@@ -60,6 +80,7 @@ export const symCommand: Command = {
     let others = false;
     const next = opts.flags.has('n');
     const prev = opts.flags.has('p');
+    const where = lineOf(session);
 
     const Q = opts.values.get('Q');
     if (Q !== undefined) {
@@ -113,7 +134,7 @@ export const symCommand: Command = {
           const p = table.prev(r.symbol);
           if (p) out.push(showSymbol(p, 0n, true));
         }
-        out.push(showSymbol(r.symbol, r.offset, true));
+        out.push(showSymbol(r.symbol, r.offset, true, where));
         if (next) {
           const n = table.next(r.symbol);
           if (n) out.push(showSymbol(n, 0n, true));
@@ -132,7 +153,7 @@ export const symCommand: Command = {
           const p = table.prev(s);
           if (p) out.push(showSymbol(p, 0n, true));
         }
-        out.push(showSymbol(s, 0n, true));
+        out.push(showSymbol(s, 0n, true, where));
         if (next) {
           const n = table.next(s);
           if (n) out.push(showSymbol(n, 0n, true));

@@ -86,7 +86,7 @@ export class Session {
     if (!this.symbolsCache) {
       const info = this.vmcoreinfo;
       if (!info) throw new VmcoreinfoError(`${this.mem.fileName}: no VMCOREINFO in the dump: kernel symbols cannot be found`);
-      this.symbolsCache = loadSymbols(this.kernel, info);
+      this.symbolsCache = loadSymbols(this.kernel, info, this.debugInfo?.types);
       this.warnings.push(...this.symbolsCache.warnings);
     }
     return this.symbolsCache;
