@@ -80,21 +80,7 @@ export function evaluate(prog: Program, src: string): Obj {
     throw new ExpressionError(`A syntax error in expression, near \`${t.text}'.`);
   };
 
-  const postfix = (): Obj => {
-    let v = primary();
-    for (;;) {
-      const t = peek();
-      if (t?.text === '.' || t?.text === '->') {
-        take();
-        v = v.member(take().text);
-      } else if (t?.text === '[') {
-        take('[');
-        const index = expr().toBigInt();
-        take(']');
-        v = v.index(index);
-      } else return v;
-    }
-  };
+  const postfix = (): Obj => postfixOn(primary());
 
   const unary = (): Obj => {
     const t = peek();

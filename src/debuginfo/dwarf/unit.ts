@@ -1,6 +1,6 @@
 // Units of .debug_info (DWARF 2–5: compile, partial, type, skeleton units) and the DIEs inside them.
 // A unit's bytes are read when the unit is first used; DIEs are decoded on demand.
-import { AbbrevTable, type Abbrev } from './abbrev.ts';
+import { AbbrevTable, type Abbrev, fixedFormSize } from './abbrev.ts';
 import { DW_AT, DW_FORM, DW_UT } from './constants.ts';
 import { DwarfError, Reader } from './reader.ts';
 import type { DwarfSections } from './sections.ts';
@@ -315,51 +315,7 @@ export class Unit {
 }
 
 function fixedSizeOf(form: number, h: UnitHeader): number {
-  switch (form) {
-    case DW_FORM.flag_present:
-    case DW_FORM.implicit_const:
-      return 0;
-    case DW_FORM.data1:
-    case DW_FORM.ref1:
-    case DW_FORM.flag:
-    case DW_FORM.strx1:
-    case DW_FORM.addrx1:
-      return 1;
-    case DW_FORM.data2:
-    case DW_FORM.ref2:
-    case DW_FORM.strx2:
-    case DW_FORM.addrx2:
-      return 2;
-    case DW_FORM.strx3:
-    case DW_FORM.addrx3:
-      return 3;
-    case DW_FORM.data4:
-    case DW_FORM.ref4:
-    case DW_FORM.ref_sup4:
-    case DW_FORM.strx4:
-    case DW_FORM.addrx4:
-      return 4;
-    case DW_FORM.data8:
-    case DW_FORM.ref8:
-    case DW_FORM.ref_sig8:
-    case DW_FORM.ref_sup8:
-      return 8;
-    case DW_FORM.data16:
-      return 16;
-    case DW_FORM.addr:
-      return h.addrSize;
-    case DW_FORM.ref_addr:
-      return h.version <= 2 ? h.addrSize : h.is64 ? 8 : 4;
-    case DW_FORM.strp:
-    case DW_FORM.line_strp:
-    case DW_FORM.sec_offset:
-    case DW_FORM.strp_sup:
-    case DW_FORM.GNU_ref_alt:
-    case DW_FORM.GNU_strp_alt:
-      return h.is64 ? 8 : 4;
-    default:
-      return -1;
-  }
+  return fixedFormSize(form, h.addrSize, h.is64, h.version);
 }
 
 /** Reads every unit header of .debug_info (a few bytes per unit; the unit bodies stay unread). */
