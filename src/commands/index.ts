@@ -7,6 +7,7 @@ import { logCmd } from './log.ts';
 import { ptovCommand } from './ptov.ts';
 import { rdCommand } from './rd.ts';
 import { vtopCommand } from './vtop.ts';
+import { pointerCommand, structCommand, unionCommand } from './struct.ts';
 
 export const COMMANDS = new Map<string, Command>();
 
@@ -14,4 +15,4 @@ export function register(cmd: Command): void {
   COMMANDS.set(cmd.name, cmd);
 }
 
-for (const c of [helpCommand, pCommand, logCmd, symCommand, rdCommand, vtopCommand, ptovCommand]) register(c);
+for (const c of [helpCommand, pCommand, logCmd, symCommand, rdCommand, vtopCommand, ptovCommand, structCommand, unionCommand, pointerCommand]) register(c);
