@@ -40,7 +40,8 @@ export class DwarfSections {
     let d = this.cache.get(name);
     if (!d) {
       const s = this.elf.section(name);
-      d = s ? this.elf.sectionData(s).slice() : new Uint8Array(0);
+      // No copy: a view into the file's cache block stays valid after the block is evicted.
+      d = s ? this.elf.sectionData(s) : new Uint8Array(0);
       this.cache.set(name, d);
     }
     return d;
@@ -62,6 +63,6 @@ export class DwarfSections {
     if (!s) return new Uint8Array(0);
     if ((s.flags & BigInt(SHF_COMPRESSED)) !== 0n) return this.get('.debug_info').subarray(offset, offset + length);
     if (offset + length > s.size) length = Math.max(0, s.size - offset);
-    return this.elf.source.read(s.offset + offset, length).slice();
+    return this.elf.source.read(s.offset + offset, length);
   }
 }
