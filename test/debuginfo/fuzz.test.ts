@@ -109,7 +109,7 @@ describe('fuzzed ELF and DWARF', () => {
         exercise(m);
         ok++;
       } catch (e) {
-        if (!(e instanceof CrashlensError)) throw new Error(`${kind} mutation ${i}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+        if (!(e instanceof CrashlensError)) throw new Error(`${kind} mutation ${i}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, { cause: e });
         typed++;
       }
       expect(performance.now() - t0, `${kind} mutation ${i} took too long`).toBeLessThan(5000);
