@@ -8,12 +8,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { codecsSection } from './codecs.ts';
+import { dwarfSection } from './dwarf.ts';
+import { openSection } from './open.ts';
 import type { BenchOptions, Json, Section } from './section.ts';
 
-const SECTIONS: Section[] = [
-  codecsSection,
-  // 'open' (time from open to sys+bt+log) and 'dwarf' (DWARF index build) go here.
-];
+const SECTIONS: Section[] = [codecsSection, dwarfSection, openSection];
 
 const RESULTS = join(import.meta.dirname, 'results', 'latest.json');
 
