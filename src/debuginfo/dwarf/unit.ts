@@ -62,6 +62,10 @@ export class Unit {
   release(): void {
     this.bytesCache = undefined;
     this.shared = undefined;
+    // GCC gives every unit its own abbreviation table: parsed, they outweigh the index, so they go too
+    // (a later lookup in this unit parses its table again).
+    if (this.abbrevCache) this.abbrevTables.delete(this.header.abbrevOffset);
+    this.abbrevCache = undefined;
   }
 
   get abbrevs(): AbbrevTable {
