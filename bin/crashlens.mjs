@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // The crashlens command line: the bundled engine (built by `npm run build:cli`, run on `npm install`).
-import '../dist-cli/crashlens.mjs';
+import '../dist-cli/main.mjs';

@@ -6,13 +6,15 @@ import { loadWasmNode } from '../codec/wasm-node.ts';
 import { NodeFileSource } from '../io/node-file.ts';
 import { Session } from '../engine/session.ts';
 import { DiskCache } from '../io/disk-cache.ts';
+import { MemoryCache } from '../io/kv-cache.ts';
+import { prebuildIndexes } from './prebuild-index.ts';
 
 const USAGE = `usage: crashlens [VMLINUX] DUMP... [-c COMMAND]...
   Files may come in any order: a kernel image (vmlinux) and one or more dump files (a split set), told apart
   by their content. Each -c runs one command and prints its output, as crash would; without -c, commands
   are read at a crash> prompt.`;
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const files: string[] = [];
   const commands: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -32,9 +34,20 @@ function main(argv: string[]): number {
   try {
     const sources = files.map((f) => NodeFileSource.open(f));
     const tty = process.stderr.isTTY;
+    const progress = tty ? (f: number, what: string) => process.stderr.write(`\r${what} ${Math.round(f * 100)}%   `) : undefined;
+    // The index built by the worker threads reaches the engine through this cache, even when the disk
+    // cache cannot be written.
+    const disk = new DiskCache();
+    const built = new MemoryCache((key, value) => disk.set(key, value));
+    const cache = { get: (key: string) => built.get(key) ?? disk.get(key), set: (key: string, value: Uint8Array) => built.set(key, value) };
+    await prebuildIndexes(
+      files.map((path, i) => ({ path, source: sources[i] })),
+      cache,
+      progress,
+    );
     session = Session.open(sources, {
-      cache: new DiskCache(),
-      onProgress: tty ? (f, what) => process.stderr.write(`\r${what} ${Math.round(f * 100)}%   `) : undefined,
+      cache,
+      onProgress: progress,
     });
     if (tty) process.stderr.write('\r\x1b[K');
   } catch (e) {
@@ -82,5 +95,6 @@ function fail(msg: string): number {
   return 1;
 }
 
-const code = main(process.argv.slice(2));
-if (code >= 0) process.exitCode = code;
+main(process.argv.slice(2)).then((code) => {
+  if (code >= 0) process.exitCode = code;
+});

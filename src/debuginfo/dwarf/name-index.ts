@@ -23,6 +23,19 @@ const KIND_OF_TAG = new Map<number, NameKind>([
   [DW_TAG.subprogram, 'function'],
 ]);
 
+const KINDS: readonly NameKind[] = ['struct', 'union', 'enum', 'typedef', 'base', 'variable', 'function', 'enumerator'];
+
+/** The names found in a range of units, as plain arrays (cheap to post between workers). */
+export interface IndexPart {
+  from: number;
+  to: number;
+  kinds: number[];
+  names: string[];
+  offsets: number[];
+  units: number[];
+  declarations: number[];
+}
+
 export interface IndexEntry {
   /** .debug_info offset of the DIE (for an enumerator: of the enumerator DIE). */
   offset: number;
@@ -53,19 +66,51 @@ export class DwarfIndex {
   }
 
   static build(dwarf: DwarfSections, onProgress?: (fraction: number, what: string) => void): DwarfIndex {
-    const index = new DwarfIndex(dwarf, readUnitHeaders(dwarf));
-    const total = dwarf.infoSize || 1;
-    let lastReport = 0;
-    index.units.forEach((u, i) => {
+    const headers = readUnitHeaders(dwarf);
+    return DwarfIndex.fromParts(dwarf, headers, [DwarfIndex.buildPart(dwarf, headers, 0, headers.length, onProgress)]);
+  }
+
+  /**
+   * Indexes units [from, to) into a part: the names in the order met, with whether each was a mere
+   * declaration. Parts of consecutive unit ranges, built in parallel workers, merge into the same index a
+   * single pass would build (fromParts).
+   */
+  static buildPart(
+    dwarf: DwarfSections,
+    headers: UnitHeader[],
+    from: number,
+    to: number,
+    onProgress?: (fraction: number, what: string) => void,
+  ): IndexPart {
+    const index = new DwarfIndex(dwarf, headers);
+    const part: IndexPart = { from, to, kinds: [], names: [], offsets: [], units: [], declarations: [] };
+    index.recording = part;
+    const start = headers[from]?.offset ?? 0;
+    const total = Math.max(1, (headers[to - 1]?.end ?? 0) - start);
+    let lastReport = start;
+    for (let i = from; i < to; i++) {
+      const u = index.units[i];
       index.indexUnit(u, i);
       u.release();
       if (onProgress && u.header.end - lastReport > total / 100) {
         lastReport = u.header.end;
-        onProgress(u.header.end / total, 'indexing DWARF');
+        onProgress((u.header.end - start) / total, 'indexing DWARF');
       }
-    });
+    }
+    return part;
+  }
+
+  /** Merges parts (in unit order) into one index. */
+  static fromParts(dwarf: DwarfSections, headers: UnitHeader[], parts: IndexPart[]): DwarfIndex {
+    const index = new DwarfIndex(dwarf, headers);
+    for (const p of [...parts].sort((a, b) => a.from - b.from))
+      for (let i = 0; i < p.names.length; i++)
+        index.add(KINDS[p.kinds[i]], p.names[i], { offset: p.offsets[i], unit: p.units[i] }, p.declarations[i] === 1);
     return index;
   }
+
+  /** Set while building a part: add() records instead of indexing. */
+  private recording: IndexPart | undefined;
 
   /**
    * The index as bytes for a cache: magic, a JSON body (unit headers and names), and a checksum, so a
@@ -123,6 +168,15 @@ export class DwarfIndex {
   private readonly declaredOnly = new Set<string>();
 
   private add(kind: NameKind, name: string, entry: IndexEntry, declaration = false): void {
+    const r = this.recording;
+    if (r) {
+      r.kinds.push(KINDS.indexOf(kind));
+      r.names.push(name);
+      r.offsets.push(entry.offset);
+      r.units.push(entry.unit);
+      r.declarations.push(declaration ? 1 : 0);
+      return;
+    }
     const m = this.names.get(kind)!;
     if (!m.has(name)) {
       m.set(name, entry);
