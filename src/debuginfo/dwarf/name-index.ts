@@ -34,6 +34,10 @@ export interface IndexPart {
   offsets: number[];
   units: number[];
   declarations: number[];
+  /** byte_size of struct/union definitions (-1 for other kinds), to tell same-named types apart. */
+  sizes: number[];
+  /** decl_line of struct/union definitions (-1 when absent): same-sized namesakes differ here. */
+  lines: number[];
 }
 
 export interface IndexEntry {
@@ -41,11 +45,14 @@ export interface IndexEntry {
   offset: number;
   /** Index into the unit list. */
   unit: number;
+  /** byte_size and decl_line, for struct/union definitions. */
+  size?: number;
+  line?: number;
 }
 
 const CACHE_MAGIC = 'crashlens-dwarf-index';
 /** Bump when the index's meaning or layout changes: old cache entries are then rebuilt. */
-const INDEX_FORMAT = 1;
+const INDEX_FORMAT = 3;
 
 /** FNV-1a over bytes: cheap, synchronous (unlike crypto.subtle), enough to catch a damaged cache entry. */
 function fnv1a(bytes: Uint8Array): number {
@@ -83,7 +90,7 @@ export class DwarfIndex {
     onProgress?: (fraction: number, what: string) => void,
   ): IndexPart {
     const index = new DwarfIndex(dwarf, headers);
-    const part: IndexPart = { from, to, kinds: [], names: [], offsets: [], units: [], declarations: [] };
+    const part: IndexPart = { from, to, kinds: [], names: [], offsets: [], units: [], declarations: [], sizes: [], lines: [] };
     index.recording = part;
     const start = headers[from]?.offset ?? 0;
     const total = Math.max(1, (headers[to - 1]?.end ?? 0) - start);
@@ -105,9 +112,17 @@ export class DwarfIndex {
     const index = new DwarfIndex(dwarf, headers);
     for (const p of [...parts].sort((a, b) => a.from - b.from))
       for (let i = 0; i < p.names.length; i++)
-        index.add(KINDS[p.kinds[i]], p.names[i], { offset: p.offsets[i], unit: p.units[i] }, p.declarations[i] === 1);
+        index.add(
+          KINDS[p.kinds[i]],
+          p.names[i],
+          { offset: p.offsets[i], unit: p.units[i], size: p.sizes[i] >= 0 ? p.sizes[i] : undefined, line: p.lines[i] >= 0 ? p.lines[i] : undefined },
+          p.declarations[i] === 1,
+        );
     return index;
   }
+
+  /** Other definitions of a struct/union name, with sizes unlike the first: "struct x" → entries. */
+  private readonly variants = new Map<string, IndexEntry[]>();
 
   /** Set while building a part: add() records instead of indexing. */
   private recording: IndexPart | undefined;
@@ -128,7 +143,14 @@ export class DwarfIndex {
       }
       names[kind] = list;
     }
-    const body = JSON.stringify({ key, version: INDEX_FORMAT, units: this.units.map((u) => u.header), names, declaredOnly: [...this.declaredOnly] });
+    const body = JSON.stringify({
+      key,
+      version: INDEX_FORMAT,
+      units: this.units.map((u) => u.header),
+      names,
+      declaredOnly: [...this.declaredOnly],
+      variants: [...this.variants],
+    });
     const bytes = new TextEncoder().encode(body);
     const out = new Uint8Array(CACHE_MAGIC.length + 4 + bytes.length);
     out.set(new TextEncoder().encode(CACHE_MAGIC));
@@ -149,6 +171,7 @@ export class DwarfIndex {
         units: UnitHeader[];
         names: Record<string, [string[], number[], number[]]>;
         declaredOnly: string[];
+        variants: [string, IndexEntry[]][];
       };
       if (data.key !== key || data.version !== INDEX_FORMAT) return undefined;
       const index = new DwarfIndex(dwarf, data.units);
@@ -158,6 +181,7 @@ export class DwarfIndex {
         for (let i = 0; i < names.length; i++) m.set(names[i], { offset: offsets[i], unit: units[i] });
       }
       for (const d of data.declaredOnly) index.declaredOnly.add(d);
+      for (const [k, v] of data.variants) index.variants.set(k, v);
       return index;
     } catch {
       return undefined;
@@ -175,9 +199,23 @@ export class DwarfIndex {
       r.offsets.push(entry.offset);
       r.units.push(entry.unit);
       r.declarations.push(declaration ? 1 : 0);
+      r.sizes.push(entry.size ?? -1);
+      r.lines.push(entry.line ?? -1);
       return;
     }
     const m = this.names.get(kind)!;
+    const first = m.get(name);
+    if (first && entry.size !== undefined && (first.size !== entry.size || first.line !== entry.line)) {
+      // Two different types of one name (static types of separate files): keep each (size, line) once. The
+      // same header type seen from many units has the same size and declaration line.
+      const key = `${kind} ${name}`;
+      const list = this.variants.get(key) ?? [];
+      if (!list.some((v) => v.size === entry.size && v.line === entry.line)) {
+        list.push(entry);
+        this.variants.set(key, list);
+      }
+      return;
+    }
     if (!m.has(name)) {
       m.set(name, entry);
       if (declaration) this.declaredOnly.add(name);
@@ -206,6 +244,8 @@ export class DwarfIndex {
       const kind = KIND_OF_TAG.get(a.tag);
       let name: string | undefined;
       let sibling = -1;
+      let size: number | undefined;
+      let line: number | undefined;
       if (!kind && a.fixedSize >= 0 && !a.attrs.includes(DW_AT.sibling)) r.skip(a.fixedSize);
       else
         for (let i = 0; i < a.forms.length; i++) {
@@ -216,6 +256,12 @@ export class DwarfIndex {
           } else if (at === DW_AT.sibling) {
             const v = u.readValue(r, a.forms[i], a.implicit[i]);
             if (v.cls === 'ref') sibling = v.offset;
+          } else if ((at === DW_AT.byte_size || at === DW_AT.decl_line) && (kind === 'struct' || kind === 'union')) {
+            const v = u.readValue(r, a.forms[i], a.implicit[i]);
+            if (v.cls === 'const') {
+              if (at === DW_AT.byte_size) size = Number(v.value);
+              else line = Number(v.value);
+            }
           } else u.skipValue(r, a.forms[i]);
         }
       const afterAttrs = r.offset;
@@ -226,7 +272,7 @@ export class DwarfIndex {
           if (declaration || a.attrs.includes(DW_AT.location)) this.add(kind, name, { offset: dieOffset, unit: unitIndex }, declaration);
         } else if (!declaration && (kind !== 'function' || a.attrs.includes(DW_AT.low_pc))) {
           // A function is indexed where it has code, not at a mere mention.
-          this.add(kind, name, { offset: dieOffset, unit: unitIndex });
+          this.add(kind, name, { offset: dieOffset, unit: unitIndex, size, line });
         }
       }
       if (a.tag === DW_TAG.enumeration_type && a.hasChildren) {
@@ -245,6 +291,17 @@ export class DwarfIndex {
       const n = c.attrs.get(DW_AT.name);
       if (c.tag === DW_TAG.enumerator && n?.cls === 'string') this.add('enumerator', n.value, { offset: c.offset, unit: unitIndex });
     }
+  }
+
+  /** Every distinct definition of a struct/union name: the first, then other sizes. */
+  lookupAll(kind: NameKind, name: string): Die[] {
+    const entries = [this.names.get(kind)?.get(name), ...(this.variants.get(`${kind} ${name}`) ?? [])];
+    const out: Die[] = [];
+    for (const e of entries) {
+      const d = e ? this.units[e.unit].die(e.offset) : undefined;
+      if (d) out.push(d);
+    }
+    return out;
   }
 
   lookup(kind: NameKind, name: string): Die | undefined {

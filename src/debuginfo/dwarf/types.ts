@@ -149,10 +149,12 @@ export class DwarfTypes implements TypeSource {
         for (let i = dims.length - 1; i >= 0; i--) {
           const count = num(dims[i].attrs.get(DW_AT.count));
           const upper = num(dims[i].attrs.get(DW_AT.upper_bound));
-          const length = count ?? (upper !== undefined && upper >= 0 ? upper + 1 : 0);
-          cur = { kind: 'array', element: cur, length } satisfies ArrayType;
+          // An upper bound of -1, however encoded, is GCC's [0]; no bound at all is a flexible x[].
+          const length = count ?? (upper !== undefined && upper >= 0 && upper < 2 ** 31 ? upper + 1 : 0);
+          const flexible = length === 0 ? count === undefined && upper === undefined : undefined;
+          cur = { kind: 'array', element: cur, length, ...(flexible === undefined ? {} : { flexible }) } satisfies ArrayType;
         }
-        if (dims.length === 0) cur = { kind: 'array', element, length: 0 };
+        if (dims.length === 0) cur = { kind: 'array', element, length: 0, flexible: true };
         t = cur;
         break;
       }
@@ -213,6 +215,16 @@ export class DwarfTypes implements TypeSource {
     };
     if (m) return tryKind(m[1] as NameKind, m[2]);
     return tryKind('typedef', s) ?? tryKind('base', s) ?? tryKind('struct', s) ?? tryKind('union', s) ?? tryKind('enum', s);
+  }
+
+  /** Every distinct definition of "struct x" / "union x" (static types of separate files may share a name). */
+  findAllTypes(spec: string): Type[] {
+    const m = /^(struct|union) (\S+)$/.exec(spec.trim().replace(/\s+/g, ' '));
+    if (!m) {
+      const t = this.findType(spec);
+      return t ? [t] : [];
+    }
+    return this.index.lookupAll(m[1] as NameKind, m[2]).map((d) => this.fromDie(d));
   }
 
   /** The declared type of a global variable, if DWARF describes it. */
