@@ -126,27 +126,45 @@ export class ElfFile {
     return out;
   }
 
-  /** Every symbol of .symtab (vmlinux has ~150,000). */
+  /** Every symbol of .symtab (vmlinux has ~120,000). */
   symbols(): ElfSymbol[] {
+    const c = this.symbolColumns();
+    const out: ElfSymbol[] = [];
+    for (let i = 0; i < c.names.length; i++)
+      out.push({ name: c.names[i], type: c.info[i] & 0xf, bind: c.info[i] >> 4, shndx: c.shndx[i], value: c.values[i], size: c.sizes[i] });
+    return out;
+  }
+
+  /** .symtab as parallel arrays: no object or bigint per symbol until one is read (symbol 0 left out). */
+  symbolColumns(): { names: string[]; values: BigUint64Array; sizes: BigUint64Array; info: Uint8Array; shndx: Uint16Array } {
     const symtab = this.sections.find((s) => s.type === SHT_SYMTAB);
-    if (!symtab) return [];
+    const empty = { names: [], values: new BigUint64Array(0), sizes: new BigUint64Array(0), info: new Uint8Array(0), shndx: new Uint16Array(0) };
+    if (!symtab) return empty;
     const strtab = this.sections[symtab.link];
     if (!strtab) throw new ElfFormatError(this.source.name, `.symtab links to missing string table ${symtab.link}`);
-    const data = dataView(this.sectionData(symtab));
+    const bytes = this.sectionData(symtab);
+    const data = dataView(bytes);
     const strs = this.sectionData(strtab);
-    const out: ElfSymbol[] = [];
-    for (let o = 24; o + 24 <= data.byteLength; o += 24) {
-      const info = data.getUint8(o + 4);
-      out.push({
-        name: cstring(strs, data.getUint32(o, true)),
-        type: info & 0xf,
-        bind: info >> 4,
-        shndx: data.getUint16(o + 6, true),
-        value: data.getBigUint64(o + 8, true),
-        size: data.getBigUint64(o + 16, true),
-      });
+    const n = Math.max(0, Math.floor(bytes.length / 24) - 1);
+    const names = new Array<string>(n);
+    const values = new BigUint64Array(n);
+    const sizes = new BigUint64Array(n);
+    const info = new Uint8Array(n);
+    const shndx = new Uint16Array(n);
+    // Copy the 64-bit fields through 32-bit halves: no bigint is made per symbol.
+    const v32 = new Uint32Array(values.buffer);
+    const s32 = new Uint32Array(sizes.buffer);
+    for (let i = 0; i < n; i++) {
+      const o = 24 * (i + 1);
+      names[i] = cstring(strs, data.getUint32(o, true));
+      info[i] = data.getUint8(o + 4);
+      shndx[i] = data.getUint16(o + 6, true);
+      v32[2 * i] = data.getUint32(o + 8, true);
+      v32[2 * i + 1] = data.getUint32(o + 12, true);
+      s32[2 * i] = data.getUint32(o + 16, true);
+      s32[2 * i + 1] = data.getUint32(o + 20, true);
     }
-    return out;
+    return { names, values, sizes, info, shndx };
   }
 
   /** The GNU build-id (NT_GNU_BUILD_ID in a note section), lower-case hex. */

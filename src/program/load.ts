@@ -2,7 +2,7 @@
 // alone (BTF types and kallsyms read from its memory). The vmlinux must be the kernel that crashed: its
 // build-id is compared with VMCOREINFO's, and a mismatch is an error naming both (unless forced).
 import { START_KERNEL_MAP } from '../arch/x86-64-paging.ts';
-import { ElfFile, type ElfSymbol, SHT_NOBITS } from '../debuginfo/elf.ts';
+import { ElfFile, SHT_NOBITS } from '../debuginfo/elf.ts';
 import { DwarfIndex } from '../debuginfo/dwarf/name-index.ts';
 import { DwarfSections } from '../debuginfo/dwarf/sections.ts';
 import { DwarfTypes } from '../debuginfo/dwarf/types.ts';
@@ -10,7 +10,7 @@ import { SourceLines } from '../debuginfo/dwarf/source-lines.ts';
 import { CrashlensError } from '../errors.ts';
 import type { ByteSource } from '../io/byte-source.ts';
 import type { KeyValueCache } from '../io/kv-cache.ts';
-import { type RawSymbol, SymbolTable } from '../symbols/symbol-table.ts';
+import { SymbolTable } from '../symbols/symbol-table.ts';
 import type { Vmcoreinfo } from '../vmcoreinfo.ts';
 
 export class KernelMismatch extends CrashlensError {
@@ -28,34 +28,50 @@ const SHF_WRITE = 1n;
 const SHF_ALLOC = 2n;
 const SHF_EXECINSTR = 4n;
 
-/** nm's letter for an ELF symbol (T/t text, D/d data, B/b bss, R/r read-only, A absolute, W/V weak). */
-function nmLetter(elf: ElfFile, s: ElfSymbol): string {
-  let letter: string;
-  if (s.shndx === SHN_ABS) letter = 'A';
-  else {
-    const sec = elf.sections[s.shndx];
-    if (!sec) letter = 'U';
-    else if (sec.flags & SHF_EXECINSTR) letter = 'T';
-    else if (sec.type === SHT_NOBITS) letter = 'B';
-    else if (sec.flags & SHF_WRITE) letter = 'D';
-    else if (sec.flags & SHF_ALLOC) letter = 'R';
-    else letter = 'N';
-  }
-  if (s.bind === STB_WEAK) return s.type === STT_OBJECT ? 'V' : 'W';
-  return s.bind === STB_LOCAL ? letter.toLowerCase() : letter;
+/** nm's letter for the symbols of each section (T text, B bss, D data, R read-only). */
+function sectionLetters(elf: ElfFile): string[] {
+  return elf.sections.map((sec) =>
+    sec.flags & SHF_EXECINSTR ? 'T' : sec.type === SHT_NOBITS ? 'B' : sec.flags & SHF_WRITE ? 'D' : sec.flags & SHF_ALLOC ? 'R' : 'N',
+  );
 }
 
-/** The vmlinux symbol table, relocated by the KASLR offset (only kernel-image addresses move). */
+/** nm's letter for an ELF symbol (T/t text, D/d data, B/b bss, R/r read-only, A absolute, W/V weak). */
+function nmLetter(letters: string[], type: number, bind: number, shndx: number): string {
+  const letter = shndx === SHN_ABS ? 'A' : (letters[shndx] ?? 'U');
+  if (bind === STB_WEAK) return type === STT_OBJECT ? 'V' : 'W';
+  return bind === STB_LOCAL ? letter.toLowerCase() : letter;
+}
+
+/**
+ * The vmlinux symbol table, relocated by the KASLR offset (only kernel-image addresses move). Built as
+ * columns and sorted through 32-bit halves of the addresses: the 120,000 symbols of a distribution kernel
+ * would otherwise cost a second of bigint garbage.
+ */
 export function vmlinuxSymbols(elf: ElfFile, kaslrOffset: bigint): SymbolTable {
-  const raw: RawSymbol[] = [];
-  for (const s of elf.symbols()) {
-    if (!s.name || s.type === STT_SECTION || s.type === STT_FILE) continue;
-    if (s.type !== STT_FUNC && s.type !== STT_OBJECT && s.type !== 0) continue;
-    const address = s.value >= START_KERNEL_MAP && s.shndx !== SHN_ABS ? BigInt.asUintN(64, s.value + kaslrOffset) : s.value;
-    raw.push({ name: s.name, type: nmLetter(elf, s), address });
+  const c = elf.symbolColumns();
+  const letters = sectionLetters(elf);
+  const keep: number[] = [];
+  const relocated = new BigUint64Array(c.names.length);
+  for (let i = 0; i < c.names.length; i++) {
+    const type = c.info[i] & 0xf;
+    if (!c.names[i] || type === STT_SECTION || type === STT_FILE) continue;
+    if (type !== STT_FUNC && type !== STT_OBJECT && type !== 0) continue;
+    const v = c.values[i];
+    relocated[i] = v >= START_KERNEL_MAP && c.shndx[i] !== SHN_ABS ? BigInt.asUintN(64, v + kaslrOffset) : v;
+    keep.push(i);
   }
-  raw.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-  return new SymbolTable(raw);
+  const halves = new Uint32Array(relocated.buffer);
+  // Stable: equal addresses keep symbol-table order, as sorting symbol objects did.
+  keep.sort((a, b) => halves[2 * a + 1] - halves[2 * b + 1] || halves[2 * a] - halves[2 * b] || a - b);
+  const addresses = new BigUint64Array(keep.length);
+  const names = new Array<string>(keep.length);
+  const types = new Array<string>(keep.length);
+  keep.forEach((i, k) => {
+    addresses[k] = relocated[i];
+    names[k] = c.names[i];
+    types[k] = nmLetter(letters, c.info[i] & 0xf, c.info[i] >> 4, c.shndx[i]);
+  });
+  return new SymbolTable({ addresses, names, types });
 }
 
 export interface VmlinuxDebugInfo {

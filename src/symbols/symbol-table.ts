@@ -45,6 +45,13 @@ export interface Resolved {
   offset: bigint;
 }
 
+/** Symbols as parallel arrays, sorted by address. */
+export interface SymbolColumns {
+  addresses: BigUint64Array;
+  names: string[];
+  types: string[];
+}
+
 export interface RawSymbol {
   name: string;
   type: string;
@@ -92,24 +99,38 @@ export class SymbolTable {
   /** Last symbol crash counts for its kernel range (it skips trailing xen_elfnote entries). */
   private readonly lastInRange: number;
 
-  /** `kernel` in crash's order (by address); `modules` by base address. */
-  constructor(kernel: RawSymbol[], readonly modules: readonly ModuleInfo[] = []) {
-    const sorted = isSorted(kernel) ? kernel : [...kernel].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-    const n = sorted.length;
-    this.addrs = new BigUint64Array(n);
-    this.names = new Array<string>(n);
-    this.types = new Array<string>(n);
+  /**
+   * `kernel` in crash's order (by address), as symbol objects or as columns already sorted (the fast path
+   * for a vmlinux's 120,000 symbols: no object per symbol); `modules` by base address.
+   */
+  constructor(kernel: RawSymbol[] | SymbolColumns, readonly modules: readonly ModuleInfo[] = []) {
+    let n: number;
+    if (Array.isArray(kernel)) {
+      const sorted = isSorted(kernel) ? kernel : [...kernel].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+      n = sorted.length;
+      this.addrs = new BigUint64Array(n);
+      this.names = new Array<string>(n);
+      this.types = new Array<string>(n);
+      for (let i = 0; i < n; i++) {
+        const s = sorted[i];
+        this.addrs[i] = BigInt.asUintN(64, s.address);
+        this.names[i] = s.name;
+        this.types[i] = s.type;
+      }
+    } else {
+      n = kernel.names.length;
+      this.addrs = kernel.addresses;
+      this.names = kernel.names;
+      this.types = kernel.types;
+    }
     this.nextSame = new Int32Array(n).fill(-1);
     const lastSame = new Map<string, number>();
     for (let i = 0; i < n; i++) {
-      const s = sorted[i];
-      this.addrs[i] = BigInt.asUintN(64, s.address);
-      this.names[i] = s.name;
-      this.types[i] = s.type;
-      const prev = lastSame.get(s.name);
-      if (prev === undefined) this.firstByName.set(s.name, i);
+      const name = this.names[i];
+      const prev = lastSame.get(name);
+      if (prev === undefined) this.firstByName.set(name, i);
       else this.nextSame[prev] = i;
-      lastSame.set(s.name, i);
+      lastSame.set(name, i);
     }
     let first = n > 0 ? this.addrs[0] : 0n;
     const t = this.firstByName.get('_text') ?? this.firstByName.get('_stext');
