@@ -5,6 +5,7 @@ import { evaluate } from '../program/expression.ts';
 import { formatTopLevel } from '../program/format.ts';
 import type { Session } from '../engine/session.ts';
 import { type Command, parseOptions } from './command.ts';
+import { gdbSymbolizer } from './struct.ts';
 
 const history = new WeakMap<Session, number>();
 
@@ -18,8 +19,7 @@ export const pCommand: Command = {
     const prog = session.program;
     const value = evaluate(prog, expr);
     const hex = opts.flags.has('x') || opts.flags.has('h');
-    const symbols = session.debugInfo?.symbols ?? session.symbols;
-    const text = formatTopLevel(value, { hex, symbolize: (a) => symbols.format(a) || undefined });
+    const text = formatTopLevel(value, { hex, symbol: gdbSymbolizer(session) });
     const n = (history.get(session) ?? 0) + 1;
     history.set(session, n);
     const leader = /^[A-Za-z_][A-Za-z0-9_]*$/.test(expr) && prog.symbols.address(expr) !== undefined ? `${expr} = ` : '';

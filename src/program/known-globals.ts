@@ -3,7 +3,7 @@
 // Linux 6.1 headers; each type must exist in the kernel's BTF, so a kernel without it simply lacks the
 // entry). Anything else needs a vmlinux.
 export const KNOWN_GLOBALS: ReadonlyMap<string, string> = new Map([
-  ['jiffies', 'unsigned long'], // include/linux/jiffies.h: extern unsigned long volatile jiffies
+  ['jiffies', 'volatile unsigned long'], // include/linux/jiffies.h: extern unsigned long volatile jiffies
   ['jiffies_64', 'u64'],
   ['init_task', 'struct task_struct'],
   ['init_uts_ns', 'struct uts_namespace'],
@@ -33,7 +33,6 @@ export const KNOWN_GLOBALS: ReadonlyMap<string, string> = new Map([
   ['phys_base', 'unsigned long'],
   ['avenrun', 'unsigned long'],
   ['tainted_mask', 'unsigned long'],
-  ['linux_banner', 'char'],
   ['saved_command_line', 'char *'],
   ['cpu_online_mask', 'struct cpumask *'],
   ['__cpu_online_mask', 'struct cpumask'],

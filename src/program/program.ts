@@ -47,6 +47,9 @@ export class Program {
 
   type(spec: string): Type {
     const s = spec.trim();
+    // Leading qualifiers: "volatile unsigned long", "const struct cred *".
+    const q = /^(const|volatile)\s+(.*)$/.exec(s);
+    if (q) return { kind: q[1] as 'const' | 'volatile', target: this.type(q[2]) };
     // Pointer spellings: "struct task_struct *".
     const stars = /\*+$/.exec(s.replace(/\s+\*/g, '*'));
     if (stars) {
