@@ -757,6 +757,11 @@ export class Btf implements TypeSource {
     return id === undefined ? undefined : (this.entry(id) as BtfVar);
   }
 
+  /** A variable's type: BTF has VAR records for per-CPU variables only (Program.variable asks this). */
+  variableType(name: string): Type | undefined {
+    return this.findVar(name)?.type;
+  }
+
   findDatasec(name: string): BtfDatasec | undefined {
     this.ensureDeclIndex();
     const id = this.datasecIndex.get(name);
