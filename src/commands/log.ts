@@ -1,5 +1,6 @@
 // crash's `log` command: the kernel log, formatted byte for byte as crash 8.0.6 prints it
 // (printk.c dump_record() for the lockless ring buffer, kernel.c dump_log_entry() for log_buf records).
+import { bootTime } from '../kernel/system.ts';
 import type { Session } from '../engine/session.ts';
 import { CommandError, VmcoreinfoError } from '../errors.ts';
 import { type LogRecord, type PrintkLog, readPrintkLog } from '../kernel/printk.ts';
@@ -77,6 +78,13 @@ export const logCmd: Command = {
     // crash prints getopt's complaint followed by the usage; the session prefixes "log: ".
     if (parsed.error !== undefined) throw new CommandError(parsed.error.replace(/^log: /, '').replace(/\n$/, ''));
     const ctx: LogContext = parsed.options.caller ? { pidMax: pidMax(session) } : {};
+    if (parsed.options.ctime) {
+      try {
+        ctx.bootTime = bootTime(session.program);
+      } catch {
+        // No types for this dump (no BTF, no vmlinux): -T says the boot time is unknown.
+      }
+    }
     return formatLog(sessionLog(session), parsed.options, ctx);
   },
 };

@@ -17,6 +17,7 @@ import type { Btf } from '../types/btf.ts';
 import { loadVmlinux, type VmlinuxDebugInfo } from '../program/load.ts';
 import { Program } from '../program/program.ts';
 import { KNOWN_GLOBALS } from '../program/known-globals.ts';
+import { memorySize } from '../kernel/system.ts';
 
 export interface OpenOptions {
   onProgress?(fraction: number, what: string): void;
@@ -124,11 +125,20 @@ export class Session {
       release: this.vmcoreinfo?.osrelease,
       panic: this.panicMessage(),
       cpus: this.mem.notes.prstatus.length,
-      memoryBytes: Number(this.mem.maxPfn) * this.mem.pageSize,
+      memoryBytes: this.memoryBytes(),
       partial: this.mem.partial,
       incomplete: this.mem.incomplete,
       warnings: [...this.warnings],
     };
+  }
+
+  /** crash's MEMORY (present pages of the online nodes); the dump's page range when types are missing. */
+  private memoryBytes(): number {
+    try {
+      return Number(memorySize(this.program, this.mem.pageSize));
+    } catch {
+      return Number(this.mem.maxPfn) * this.mem.pageSize;
+    }
   }
 
   /** The panic line from the kernel log ("Kernel panic - not syncing: ..."), if the log can be read. */
