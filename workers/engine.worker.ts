@@ -6,7 +6,9 @@
 //  4. Commands run synchronously here, so the page never blocks; results go back as plain strings.
 import { expose } from 'comlink';
 import { initWasm } from '../src/codec/wasm.ts';
-import type { CommandResult, EngineApi, OpenProgress, OpenSummary } from '../src/engine/api.ts';
+import type { CommandResult, EngineApi, OpenProgress, OpenSummary, Outcome, ParseAs, ParsedResult } from '../src/engine/api.ts';
+import { completeSymbols, completeTypes, moduleRows, parseBacktraces, parseKmemInfo, parseKmemSlabs, parseModTable, taskRows } from '../src/engine/views.ts';
+import { describeObject, identifyAddress, listPage } from '../src/engine/explore.ts';
 import { Session } from '../src/engine/session.ts';
 import { BrowserFileSource } from '../src/io/browser-file.ts';
 import { get as idbGet, set as idbSet } from 'idb-keyval';
@@ -17,6 +19,46 @@ import { dwarfIndexKey } from '../src/program/load.ts';
 
 let wasmLoaded: Promise<void> | null = null;
 let session: Session | null = null;
+/** A kernel log given as a text file (vmcore-dmesg.txt): its name and text. */
+let logFile: { name: string; text: string } | null = null;
+
+/**
+ * Whether a file is a kernel log saved as text (vmcore-dmesg.txt, dmesg output): printable text whose
+ * lines carry printk's "[    1.234567]" timestamps. Anything else is left to the dump readers to name.
+ */
+async function isLogText(f: File): Promise<boolean> {
+  if (f.size === 0 || f.size > 64 << 20) return false;
+  const head = new Uint8Array(await f.slice(0, 4096).arrayBuffer());
+  for (const b of head) if (b === 0 || (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) return false;
+  const text = new TextDecoder().decode(head);
+  return /^(<\d+>)?\[\s*\d+\.\d+\] /m.test(text);
+}
+
+function logOnlySummary(name: string, text: string): OpenSummary {
+  const panic = text.split('\n').find((l) => /Kernel panic - not syncing|BUG: |Oops: /.test(l));
+  return {
+    dumpFiles: [],
+    format: 'kernel log (text)',
+    cpus: 0,
+    memoryBytes: 0,
+    partial: false,
+    incomplete: false,
+    warnings: [`${name} is a kernel log only: processes, memory and backtraces need the dump itself`],
+    logFile: name,
+    logOnly: true,
+    panic: panic?.replace(/^(<\d+>)?\[\s*\d+\.\d+\]\s*/, ''),
+  };
+}
+
+/** Runs f against the open session; engine errors become the outcome's error text. */
+function outcome<T>(f: (s: Session) => T): Outcome<T> {
+  if (!session) return { ok: false, error: logFile ? 'only a kernel log is open: this needs the dump' : 'no dump is open' };
+  try {
+    return { ok: true, value: f(session) };
+  } catch (e) {
+    return { ok: false, error: message(e) };
+  }
+}
 
 function loadWasm(): Promise<void> {
   wasmLoaded ??= (async () => {
@@ -87,12 +129,19 @@ const api: EngineApi = {
     progress(0, 'Loading the engine');
     await loadWasm();
     session = null;
+    logFile = null;
     const names = files.map((f) => f.name).join(', ');
     try {
-      const sources = files.map((f) => new BrowserFileSource(f));
+      const logs: File[] = [];
+      const rest: File[] = [];
+      for (const f of files) ((await isLogText(f)) ? logs : rest).push(f);
+      if (logs.length > 1) throw new Error(`two kernel logs given: ${logs.map((f) => f.name).join(', ')}`);
+      if (logs.length) logFile = { name: logs[0].name, text: await logs[0].text() };
+      if (rest.length === 0 && logFile) return logOnlySummary(logFile.name, logFile.text);
+      const sources = rest.map((f) => new BrowserFileSource(f));
       session = Session.open(sources, { onProgress: progress, cache: await indexCache(sources) });
       progress(1, 'Reading the kernel log');
-      return session.summary();
+      return { ...session.summary(), logFile: logFile?.name };
     } catch (e) {
       // Engine errors name the file already ("vmcore: not a dump: …"); others get the file names added.
       const m = message(e);
@@ -101,7 +150,8 @@ const api: EngineApi = {
   },
 
   async run(command: string): Promise<CommandResult> {
-    if (!session) return { output: 'no dump is open\n', failed: true };
+    if (!session && logFile && /^log\s*$/.test(command.trim())) return { output: logFile.text, failed: false };
+    if (!session) return { output: logFile ? `${command.trim().split(/\s+/)[0]}: only a kernel log (${logFile.name}) is open: this needs the dump\n` : 'no dump is open\n', failed: true };
     try {
       return session.run(command);
     } catch (e) {
@@ -112,7 +162,51 @@ const api: EngineApi = {
   },
 
   async commandNames(): Promise<string[]> {
-    return session?.commandNames() ?? [];
+    return session?.commandNames() ?? (logFile ? ['log'] : []);
+  },
+
+  async runParsed(command: string, as: ParseAs): Promise<ParsedResult> {
+    const r: ParsedResult = await api.run(command);
+    if (r.failed) return r;
+    if (as === 'kmem-i') r.kmemInfo = parseKmemInfo(r.output);
+    else if (as === 'kmem-s') r.slabs = parseKmemSlabs(r.output);
+    else if (as === 'mod') r.mods = parseModTable(r.output);
+    else r.backtraces = parseBacktraces(r.output);
+    return r;
+  },
+
+  async logFileText(): Promise<string | null> {
+    return logFile?.text ?? null;
+  },
+
+  async tasks() {
+    return outcome((s) => taskRows(s));
+  },
+
+  async modules() {
+    return outcome((s) => moduleRows(s));
+  },
+
+  async completeSymbols(prefix: string, limit?: number): Promise<string[]> {
+    const r = outcome((s) => completeSymbols(s, prefix, limit));
+    return r.ok ? r.value : [];
+  },
+
+  async completeTypes(prefix: string, limit?: number): Promise<string[]> {
+    const r = outcome((s) => completeTypes(s, prefix, limit));
+    return r.ok ? r.value : [];
+  },
+
+  async explore(req) {
+    return outcome((s) => describeObject(s, req));
+  },
+
+  async identify(address: string) {
+    return outcome((s) => identifyAddress(s, address));
+  },
+
+  async listEntries(req) {
+    return outcome((s) => listPage(s, req));
   },
 };
 

@@ -32,7 +32,10 @@ self.addEventListener('fetch', (event) => {
       const hit = await cache.match(req, { ignoreSearch: true });
       if (hit) return hit;
       try {
-        return await fetch(req);
+        const res = await fetch(req);
+        // Samples are not precached (size): keep each one once fetched, so it opens offline afterwards.
+        if (res.ok && new URL(req.url).pathname.includes('/samples/')) await cache.put(req, res.clone());
+        return res;
       } catch (e) {
         if (req.mode === 'navigate') return (await cache.match('./')) ?? Response.error();
         throw e;

@@ -16,6 +16,8 @@ const SHOTS = join(ROOT, 'test', 'screenshots');
 const CHROMIUM = process.env.CRASHLENS_CHROMIUM ?? '/usr/bin/chromium';
 
 const dump = fixture('t-tiny-la57', 'mdf-d31-lzo.kdump');
+/** The sample the app ships (public/samples/). */
+const SAMPLE = 'kdump-mdf-d31-lzo.kdump';
 const panicLine = readFileSync(join(dump.crashDir, 'log.txt'), 'utf8')
   .split('\n')
   .find((l) => l.includes('Kernel panic - not syncing'));
@@ -32,6 +34,14 @@ const MIME: Record<string, string> = {
   '.webmanifest': 'application/manifest+json',
   '.json': 'application/json',
 };
+
+/** The page's console errors and uncaught exceptions so far must be none. */
+function errorsOf(page: Page): void {
+  expect((page as Page & { errors?: string[] }).errors).toEqual([]);
+}
+
+/** A page kept open across the sample's tests (one open of the sample serves them all). */
+let shared: Page | null = null;
 
 /** A static file server over dist/, the way any plain web host would serve the app. */
 function serve(dir: string): Promise<Server> {
@@ -77,7 +87,15 @@ async function openApp(): Promise<Page> {
   return page;
 }
 
+/** Opening lands on the Overview; the Log tab then shows the panic line. */
 async function waitForLog(page: Page): Promise<void> {
+  await expect
+    .poll(async () => ((await page.locator('[data-view=log]').count()) ? 'tabs' : (await page.getByTestId('open-error').count()) ? 'ERROR: ' + (await page.getByTestId('open-error').innerText()) : ''), {
+      timeout: 60_000,
+      interval: 200,
+    })
+    .toBe('tabs');
+  await page.locator('[data-view=log]').click();
   const log = page.getByTestId('log');
   await expect
     .poll(async () => ((await log.count()) ? log.innerText() : (await page.getByTestId('open-error').count()) ? 'ERROR: ' + (await page.getByTestId('open-error').innerText()) : ''), {
@@ -199,16 +217,226 @@ describe('the app in Chromium', () => {
     await page.close();
   });
 
+  test('opens the sample with one click: the overview says what went wrong', async () => {
+    const page = await openApp();
+    await page.getByTestId('open-sample').click();
+    await page.getByTestId('overview').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('overview-panic').innerText()).toContain('Kernel panic - not syncing: sysrq triggered crash');
+    expect(await page.getByTestId('dump-files').innerText()).toContain(SAMPLE);
+    // The end of the log, the task states and each command's output or the reason it is missing.
+    await expect.poll(() => page.getByTestId('log-tail').innerText(), { timeout: 30_000 }).toContain('sysrq triggered crash');
+    await expect.poll(() => page.locator('.overview .states').innerText(), { timeout: 30_000 }).toContain('65');
+    for (const cmd of ['bt', 'sys', 'kmem -i']) {
+      await expect
+        .poll(async () => page.locator('.overview').innerText(), { timeout: 30_000 })
+        .toMatch(new RegExp(`${cmd === 'bt' ? 'machine_kexec|bt not available' : cmd === 'sys' ? 'RELEASE|sys not available' : 'TOTAL MEM|kmem -i not available'}`));
+    }
+    expect(await page.locator('.overview').innerText()).not.toContain('Running');
+    await page.screenshot({ path: join(SHOTS, 'overview.png') });
+    errorsOf(page);
+    shared = page;
+  });
+
+  test('every view of the sample', async () => {
+    const page = shared!;
+    // Processes: typed rows, sorted and filtered; the tree.
+    await page.locator('[data-view=processes]').click();
+    const rows = page.getByTestId('ps-table-rows');
+    await expect.poll(() => rows.locator('.tr').count(), { timeout: 30_000 }).toBeGreaterThan(20);
+    expect(await rows.locator('.tr.panic-task').innerText()).toContain('init');
+    await page.screenshot({ path: join(SHOTS, 'processes.png') });
+    await rows.locator('.th', { hasText: 'RSS' }).click();
+    await rows.locator('.th', { hasText: 'RSS' }).click();
+    expect(await rows.locator('.tr').first().innerText()).toMatch(/1792|1580|1448/);
+    await page.getByTestId('ps-filter').fill('sleep');
+    await expect.poll(() => rows.locator('.tr').count()).toBe(4);
+    await page.getByTestId('ps-filter').fill('');
+    await page.getByTestId('ps-tree').click();
+    // syslogd is a child of init, a child of swapper/0: two levels down.
+    await expect.poll(() => rows.locator('.tr[data-key=ffff8ab082106000] .indent').getAttribute('style')).toContain('width: 4ch');
+    await page.screenshot({ path: join(SHOTS, 'processes-tree.png') });
+    await page.getByTestId('ps-table').click();
+
+    // Backtrace of a task picked in Processes (double-click).
+    await rows.locator('.tr', { hasText: 'syslogd' }).dblclick();
+    await expect.poll(() => page.getByTestId('bt-body').innerText(), { timeout: 30_000 }).toMatch(/PID:? 102|bt.* not available/);
+    await page.screenshot({ path: join(SHOTS, 'backtrace.png') });
+
+    await page.locator('[data-view=memory]').click();
+    await expect.poll(() => page.locator('.memory').innerText(), { timeout: 30_000 }).toMatch(/TOTAL MEM|not available for this dump/);
+    await expect.poll(() => page.locator('.memory').innerText(), { timeout: 30_000 }).not.toContain('Running');
+    await page.screenshot({ path: join(SHOTS, 'memory.png') });
+
+    await page.locator('[data-view=modules]').click();
+    await expect.poll(() => page.getByTestId('modules-table').innerText(), { timeout: 30_000 }).toContain('loop');
+    expect(await page.getByTestId('modules-table').innerText()).toContain('ffffffffc024d100');
+    await page.getByTestId('modules-table').locator('.tr', { hasText: 'loop' }).click();
+    await expect.poll(() => page.locator('.modules .detail').innerText(), { timeout: 30_000 }).toMatch(/MODULE START: loop|not available/);
+    await page.screenshot({ path: join(SHOTS, 'modules.png') });
+
+    await page.locator('[data-view=log]').click();
+    await page.getByTestId('log').waitFor();
+    expect(await page.locator('.row.panic').innerText()).toContain('sysrq triggered crash');
+    errorsOf(page);
+  });
+
+  test('an address is a link: ps → a task → its parent → its mm, back and forward', async () => {
+    const page = shared!;
+    await page.locator('[data-view=processes]').click();
+    await page.getByTestId('ps-filter').fill('syslogd');
+    await page.getByTestId('ps-table-rows').locator('a.addr', { hasText: 'ffff8ab082106000' }).click();
+    const head = page.getByTestId('object-head');
+    await expect.poll(() => head.innerText(), { timeout: 30_000 }).toContain('PID 102 "syslogd"');
+    expect(await head.innerText()).toContain('struct task_struct');
+    const field = (name: string) => page.locator(`.fields:not(.nested) > .row[data-field="${name}"]`).first();
+    // The parent pointer leads to init's task_struct...
+    await field('parent').locator('a.addr').click();
+    await expect.poll(() => head.innerText(), { timeout: 30_000 }).toContain('PID 1 "init"');
+    // The member finder narrows the 200+ members of a task_struct.
+    await page.getByTestId('ex-find').fill('childr');
+    await expect.poll(() => page.locator('.fields:not(.nested) > .row').count()).toBe(1);
+    await page.getByTestId('ex-find').fill('');
+    // ...whose children list opens into the tasks it chains...
+    await field('children').getByRole('button', { name: 'Expand children' }).click();
+    await expect.poll(() => page.getByTestId('list-entries').first().innerText(), { timeout: 30_000 }).toContain('PID 102 "syslogd"');
+    await field('children').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, 'explorer-list.png') });
+    // ...and whose mm is an mm_struct.
+    await field('mm').locator('a.addr').click();
+    await expect.poll(() => head.innerText(), { timeout: 30_000 }).toContain('struct mm_struct');
+    await expect.poll(() => page.locator('.fields .row').count()).toBeGreaterThan(20);
+    // An embedded struct opens in place.
+    await page.screenshot({ path: join(SHOTS, 'explorer.png') });
+    await page.getByTestId('ex-back').click();
+    await expect.poll(() => head.innerText()).toContain('PID 1 "init"');
+    await page.getByTestId('ex-forward').click();
+    await expect.poll(() => head.innerText()).toContain('struct mm_struct');
+    // The raw memory of it.
+    await page.getByTestId('ex-memory').click();
+    await expect.poll(() => page.getByTestId('explorer').innerText(), { timeout: 30_000 }).toMatch(/[0-9a-f]{16}:\s+[0-9a-f]{16}/);
+    await page.getByRole('tab', { name: 'Members' }).click();
+    // An address inside an object: the engine says whose, and which member.
+    await page.getByTestId('ex-address').fill('ffff8ab0811fe990');
+    await page.getByTestId('ex-type').fill('');
+    await page.getByTestId('ex-address').press('Enter');
+    const identity = page.getByTestId('identity');
+    await expect.poll(() => identity.innerText(), { timeout: 30_000 }).toContain('inside task PID 1 "init": +0x990 (children.next)');
+    await expect.poll(() => identity.innerText(), { timeout: 30_000 }).toMatch(/ffff8ab0811fe990:\s+[0-9a-f]{16}/);
+    await page.screenshot({ path: join(SHOTS, 'explorer-identify.png') });
+    await identity.getByRole('button', { name: 'struct task_struct at ffff8ab0811fe000' }).click();
+    await expect.poll(() => head.innerText(), { timeout: 30_000 }).toContain('PID 1 "init"');
+    // An address with no type given: the engine identifies it (init_task is a task and a variable).
+    await page.getByTestId('ex-address').fill('init_task');
+    await page.getByTestId('ex-type').fill('');
+    await page.getByTestId('ex-address').press('Enter');
+    await expect.poll(() => head.innerText(), { timeout: 30_000 }).toContain('PID 0 "swapper/0"');
+    errorsOf(page);
+  });
+
+  test('the console completes commands, symbols and types; its addresses are links', async () => {
+    const page = shared!;
+    await page.locator('[data-view=console]').click();
+    const input = page.getByTestId('console-input');
+    await input.fill('stru');
+    await input.press('Tab');
+    expect(await input.inputValue()).toBe('struct ');
+    await input.fill('sym init_ta');
+    await input.press('Tab');
+    await expect.poll(() => input.inputValue()).toBe('sym init_task ');
+    await input.press('Enter');
+    const out = page.getByTestId('console-output');
+    await expect.poll(() => out.innerText(), { timeout: 30_000 }).toContain('(D) init_task');
+    await input.fill('struct task_stru');
+    await input.press('Tab');
+    await expect.poll(() => input.inputValue()).toBe('struct task_struct ');
+    await input.pressSequentially('ffff8ab0811fe000 -x');
+    await input.press('Enter');
+    await expect.poll(() => out.innerText(), { timeout: 30_000 }).toContain('comm = "init');
+    await input.fill('ps');
+    await input.press('Enter');
+    await expect.poll(() => out.locator('a.addr', { hasText: 'ffff8ab0a2a24800' }).count(), { timeout: 30_000 }).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'console-sample.png') });
+    // A task address in command output opens typed (the engine finds it in the task table).
+    await out.locator('a.addr', { hasText: 'ffff8ab0a2a24800' }).click();
+    await expect.poll(() => page.getByTestId('object-head').innerText(), { timeout: 30_000 }).toContain('PID 109 "tail"');
+
+    // A long command shows what runs, for how long, and Cancel: the engine restarts and the tab lives on.
+    // (Three searches of all kernel memory queue up: several seconds of work on any machine.)
+    await page.locator('[data-view=console]').click();
+    for (const pattern of ['deadbeef', 'feedface', 'cafef00d']) {
+      await input.fill(`search -k ${pattern}`);
+      await input.press('Enter');
+    }
+    await page.getByTestId('busy').waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(SHOTS, 'busy.png') });
+    await page.getByTestId('cancel').click();
+    await expect.poll(() => out.locator('.entry').last().innerText()).toContain('search -k cafef00d: cancelled');
+    await input.fill('sym schedule');
+    await input.press('Enter');
+    await expect.poll(() => out.locator('.entry').last().innerText(), { timeout: 30_000 }).toMatch(/\(T\) schedule/);
+    expect(await page.getByTestId('restarting').count()).toBe(0);
+    errorsOf(page);
+    await page.close();
+    shared = null;
+  });
+
+  test('a kernel log alone, and hostile text in it, is shown as text', async () => {
+    const page = await openApp();
+    const hostile = [
+      '[    0.000000] Linux version 6.1.0 <img src=x onerror=window.__pwned=1>',
+      '[    1.000000] comm "<script>window.__pwned=2</script>" at ffff8ab0811fe000',
+      '[    2.000000] Kernel panic - not syncing: <b onmouseover=alert(1)>boom</b>',
+      '',
+    ].join('\n');
+    await page.getByTestId('file-input').setInputFiles({ name: 'vmcore-dmesg.txt', mimeType: 'text/plain', buffer: Buffer.from(hostile) });
+    await page.getByTestId('overview').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('overview-panic').innerText()).toContain('<b onmouseover=alert(1)>boom</b>');
+    await expect.poll(() => page.getByTestId('log-tail').innerText()).toContain('<script>window.__pwned=2</script>');
+    // Only the views a log can fill.
+    expect(await page.locator('nav.tabs .tab').allInnerTexts()).toEqual(['Overview', 'Log', 'Console']);
+    await page.locator('[data-view=log]').click();
+    await expect.poll(() => page.getByTestId('log').innerText()).toContain('<img src=x onerror=window.__pwned=1>');
+    expect(await page.locator('img, script:not([src]), b[onmouseover]').count()).toBe(0);
+    expect(await page.evaluate(() => (window as Window & { __pwned?: number }).__pwned)).toBeUndefined();
+    errorsOf(page);
+    await page.close();
+
+    // The sample's vmcore-dmesg.txt on its own.
+    const p2 = await openApp();
+    await p2.getByTestId('open-sample-log').click();
+    await expect.poll(() => p2.getByTestId('overview-panic').innerText(), { timeout: 30_000 }).toContain('sysrq triggered crash');
+    errorsOf(p2);
+    await p2.close();
+
+    // A dump with its vmcore-dmesg.txt: the Log view reads either.
+    const p3 = await openApp();
+    const samples = join(DIST, 'samples');
+    await p3.getByTestId('file-input').setInputFiles([join(samples, SAMPLE), join(samples, 'vmcore-dmesg.txt')]);
+    await waitForLog(p3);
+    expect(await p3.getByTestId('dump-files').innerText()).toContain('vmcore-dmesg.txt');
+    await p3.getByRole('button', { name: 'vmcore-dmesg.txt' }).click();
+    await expect.poll(() => p3.locator('.status').innerText()).toMatch(/of 3\d\d lines/);
+    expect(await p3.locator('.row.panic').innerText()).toContain('sysrq triggered crash');
+    errorsOf(p3);
+    await p3.close();
+  });
+
   test('works offline once loaded (service worker)', async () => {
     const page = await openApp();
     // Installed and in control (clients.claim() takes over this page once the files are cached).
     await page.waitForFunction(() => !!navigator.serviceWorker.controller, null, { timeout: 20_000 });
+    // Samples are kept once fetched through the service worker (not precached): fetch it online first.
+    await page.evaluate((name) => fetch(`./samples/${name}`).then((r) => r.arrayBuffer()), SAMPLE);
     await context.setOffline(true);
     try {
       await page.reload();
       await page.getByTestId('open-button').waitFor({ timeout: 10_000 });
       await page.getByTestId('file-input').setInputFiles(dump.path);
       await waitForLog(page);
+      // The sample, kept by the service worker, opens offline too.
+      await page.getByRole('button', { name: 'Close' }).click();
+      await page.getByTestId('open-sample').click();
+      await expect.poll(() => page.getByTestId('overview-panic').count(), { timeout: 60_000 }).toBe(1);
     } finally {
       await context.setOffline(false);
     }

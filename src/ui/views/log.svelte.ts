@@ -14,6 +14,8 @@ export class LogState {
   selected = $state(-1);
   /** Index into parsed.lines of the current search hit (-1: none); a line, so filtering cannot move it. */
   hit = $state(-1);
+  /** The dump's own log, or the log file given with it (vmcore-dmesg.txt). */
+  source = $state<'dump' | 'file'>('dump');
   /** Where the reader was; restored when the view is shown again. */
   scrollTop = -1;
   readonly panicIndex = $derived.by(() => (this.parsed ? panicLine(this.parsed.lines, this.ws.summary.panic) : -1));
@@ -57,6 +59,23 @@ export class LogState {
   }
 
   async load(): Promise<void> {
+    this.error = null;
+    if (this.source === 'file') {
+      let text: string | null;
+      try {
+        text = await this.ws.engine.call('log file', (api) => api.logFileText());
+      } catch (e) {
+        this.error = e instanceof Error ? e.message : String(e);
+        return;
+      }
+      if (text === null) {
+        this.error = 'no log file was given';
+        return;
+      }
+      this.parsed = parseLog(text, false);
+      this.selected = this.panicIndex;
+      return;
+    }
     // `log -m` adds each record's level, which the filter needs; an engine without it still gets a log.
     const m = await this.ws.cached('log -m');
     let parsed = m.failed ? null : parseLog(m.output, true);
@@ -70,6 +89,14 @@ export class LogState {
     }
     this.parsed = parsed;
     this.selected = this.panicIndex;
+  }
+
+  setSource(source: 'dump' | 'file'): void {
+    if (source === this.source) return;
+    this.source = source;
+    this.parsed = null;
+    this.scrollTop = -1;
+    void this.load();
   }
 
   toggleLevel(level: number, solo: boolean): void {
