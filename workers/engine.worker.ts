@@ -5,7 +5,7 @@
 //     every file by its content and reports progress through the UI's proxied callback.
 //  4. Commands run synchronously here, so the page never blocks; results go back as plain strings.
 import { expose } from 'comlink';
-import { initWasm } from '../src/codec/wasm.ts';
+import { initWasm, wasmModule } from '../src/codec/wasm.ts';
 import type { CommandResult, EngineApi, OpenProgress, OpenSummary, Outcome, ParseAs, ParsedResult } from '../src/engine/api.ts';
 import { completeSymbols, completeTypes, moduleRows, parseBacktraces, parseKmemInfo, parseKmemSlabs, parseModTable, taskRows } from '../src/engine/views.ts';
 import { describeObject, identifyAddress, listPage } from '../src/engine/explore.ts';
@@ -16,6 +16,10 @@ import { MemoryCache } from '../src/io/kv-cache.ts';
 import { sniff } from '../src/dump/open.ts';
 import { ElfFile } from '../src/debuginfo/elf.ts';
 import { dwarfIndexKey } from '../src/program/load.ts';
+import { buildIndexParallel } from '../src/debuginfo/dwarf/parallel-index.ts';
+import type { DwarfIndex, IndexPart } from '../src/debuginfo/dwarf/name-index.ts';
+import { DwarfSections } from '../src/debuginfo/dwarf/sections.ts';
+import { readUnitHeaders } from '../src/debuginfo/dwarf/unit.ts';
 
 let wasmLoaded: Promise<void> | null = null;
 let session: Session | null = null;
@@ -105,21 +109,62 @@ function throttled(onProgress: ((p: OpenProgress) => void) | undefined): (fracti
  * asynchronous and the engine is not, so the entry for each given vmlinux is fetched before opening, and new
  * entries are written back in the background.
  */
-async function indexCache(sources: BrowserFileSource[]): Promise<MemoryCache> {
+async function indexCache(files: File[], sources: BrowserFileSource[], progress: (fraction: number, what: string) => void): Promise<MemoryCache> {
   const cache = new MemoryCache((key, value) => {
     idbSet(key, value).catch(() => {});
   });
-  for (const s of sources) {
+  for (const [i, s] of sources.entries()) {
     if (sniff(s) !== 'elf-vmlinux') continue;
+    const elf = new ElfFile(s);
+    const key = dwarfIndexKey(elf);
     try {
-      const key = dwarfIndexKey(new ElfFile(s));
       const hit: unknown = await idbGet(key);
-      if (hit instanceof Uint8Array) cache.entries.set(key, hit);
+      if (hit instanceof Uint8Array) {
+        cache.entries.set(key, hit);
+        continue;
+      }
     } catch {
-      // No cache entry, or IndexedDB unavailable (private mode): the index is simply built.
+      // IndexedDB unavailable (private mode): build it.
     }
+    if (!elf.section('.debug_info')) continue;
+    const index = await buildIndexInPool(files[i], elf, progress);
+    if (index) cache.set(key, index.toBytes(key));
   }
   return cache;
+}
+
+/**
+ * Builds a vmlinux's DWARF index on every core: a pool of workers each indexes a byte-balanced range of
+ * units. Returns undefined when there is only one core (the engine then builds it in one pass itself).
+ */
+async function buildIndexInPool(file: File, elf: ElfFile, progress: (fraction: number, what: string) => void): Promise<DwarfIndex | undefined> {
+  const workers = Math.min(navigator.hardwareConcurrency || 1, 8);
+  const module = wasmModule();
+  if (workers < 2 || !module) return undefined;
+  const dwarf = new DwarfSections(elf);
+  const pool: Worker[] = [];
+  try {
+    return await buildIndexParallel(
+      dwarf,
+      readUnitHeaders(dwarf),
+      workers,
+      (from, to, onPart) =>
+        new Promise<IndexPart>((resolve, reject) => {
+          const w = new Worker(new URL('./dwarf-index.worker.ts', import.meta.url), { type: 'module' });
+          pool.push(w);
+          w.onmessage = (e: MessageEvent<{ progress?: number; part?: IndexPart; error?: string }>) => {
+            if (e.data.progress !== undefined) onPart(e.data.progress);
+            if (e.data.part) resolve(e.data.part);
+            if (e.data.error) reject(new Error(`${file.name}: indexing DWARF: ${e.data.error}`));
+          };
+          w.onerror = (e) => reject(new Error(`${file.name}: indexing DWARF: ${e.message}`));
+          w.postMessage({ file, from, to, wasm: module });
+        }),
+      progress,
+    );
+  } finally {
+    for (const w of pool) w.terminate();
+  }
 }
 
 const api: EngineApi = {
@@ -139,7 +184,7 @@ const api: EngineApi = {
       if (logs.length) logFile = { name: logs[0].name, text: await logs[0].text() };
       if (rest.length === 0 && logFile) return logOnlySummary(logFile.name, logFile.text);
       const sources = rest.map((f) => new BrowserFileSource(f));
-      session = Session.open(sources, { onProgress: progress, cache: await indexCache(sources) });
+      session = Session.open(sources, { onProgress: progress, cache: await indexCache(rest, sources, progress) });
       progress(1, 'Reading the kernel log');
       return { ...session.summary(), logFile: logFile?.name };
     } catch (e) {

@@ -8,7 +8,7 @@ import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { fixture } from '../helpers/fixtures.ts';
+import { fixture, tinyVmlinux } from '../helpers/fixtures.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const DIST = resolve(process.env.CRASHLENS_DIST ?? join(ROOT, 'dist'));
@@ -440,6 +440,35 @@ describe('the app in Chromium', () => {
     } finally {
       await context.setOffline(false);
     }
+    await page.close();
+  });
+
+  test('with a vmlinux: DWARF indexed by the worker pool, cached in IndexedDB, answers as crash', async () => {
+    const page = await openApp();
+    await page.getByTestId('file-input').setInputFiles([tinyVmlinux(), dump.path]);
+    await waitForLog(page);
+    await page.locator('[data-view=console]').click();
+    const input = page.getByTestId('console-input');
+    const out = page.getByTestId('console-output');
+    await input.fill('sym schedule');
+    await input.press('Enter');
+    const symRef = readFileSync(join(dump.crashDir, 'sym-schedule.txt'), 'utf8').trim();
+    await expect.poll(() => out.innerText(), { timeout: 60_000 }).toContain(symRef);
+    // The index went to IndexedDB under the vmlinux build-id and size.
+    const keys = await page.evaluate(
+      () =>
+        new Promise<string[]>((ok, fail) => {
+          const r = indexedDB.open('keyval-store');
+          r.onerror = () => fail(r.error);
+          r.onsuccess = () => {
+            const tx = r.result.transaction('keyval', 'readonly').objectStore('keyval').getAllKeys();
+            tx.onsuccess = () => ok(tx.result.map(String));
+            tx.onerror = () => fail(tx.error);
+          };
+        }),
+    );
+    expect(keys.some((k) => k.startsWith('dwarf-5fcb0ce79ded5043eaf090145b3a01d3eba5410e-'))).toBe(true);
+    errorsOf(page);
     await page.close();
   });
 
