@@ -9,17 +9,19 @@ import { DiskCache } from '../io/disk-cache.ts';
 import { MemoryCache } from '../io/kv-cache.ts';
 import { prebuildIndexes } from './prebuild-index.ts';
 
-const USAGE = `usage: crashlens [VMLINUX] DUMP... [-c COMMAND]...
+const USAGE = `usage: crashlens [--force] [VMLINUX] DUMP... [-c COMMAND]...
   Files may come in any order: a kernel image (vmlinux) and one or more dump files (a split set), told apart
   by their content. Each -c runs one command and prints its output, as crash would; without -c, commands
-  are read at a crash> prompt.`;
+  are read at a crash> prompt. --force pairs a vmlinux with a dump whose build-id differs.`;
 
 async function main(argv: string[]): Promise<number> {
   const files: string[] = [];
   const commands: string[] = [];
+  let force = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '-c' || a === '--command') {
+    if (a === '--force') force = true;
+    else if (a === '-c' || a === '--command') {
       const c = argv[++i];
       if (c === undefined) return fail('-c needs a command');
       commands.push(c);
@@ -46,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
       progress,
     );
     session = Session.open(sources, {
+      force,
       cache,
       onProgress: progress,
     });

@@ -100,7 +100,7 @@ export function loadVmlinux(
   if (fileId && dumpId && !fileId.startsWith(dumpId.toLowerCase()) && !opts.force)
     throw new KernelMismatch(
       `${vmlinux.name} does not match the dump: its build-id is ${fileId}, the crashed kernel's (VMCOREINFO BUILD-ID) is ${dumpId}. ` +
-        'Give the vmlinux of the kernel that crashed (or force the pairing to go on anyway).',
+        'Give the vmlinux of the kernel that crashed (or --force to go on anyway).',
     );
   if (!elf.section('.debug_info')) throw new CrashlensError(`${vmlinux.name} has no DWARF debug information (.debug_info): give the debug vmlinux`);
   const dwarf = new DwarfSections(elf);
