@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { codecsSection } from './codecs.ts';
 import { dwarfSection } from './dwarf.ts';
 import { openSection } from './open.ts';
+import { appSection } from './app.ts';
 import type { BenchOptions, Json, Section } from './section.ts';
 
-const SECTIONS: Section[] = [codecsSection, dwarfSection, openSection];
+const SECTIONS: Section[] = [codecsSection, dwarfSection, openSection, appSection];
 
 const RESULTS = join(import.meta.dirname, 'results', 'latest.json');
 

@@ -1,10 +1,10 @@
 // crash's `kmem` (memory.c cmd_kmem): `kmem -i` (dump_kmeminfo, here) and the slab forms -s / -S / -I
-// (kmem-s.ts). The option parsing follows crash's getopt string so that the other forms (-p, -f, -z,
-// ADDRESS, ...) can be added one by one; until then they say so.
+// and `kmem [-P] ADDRESS` (kmem-s.ts). The option parsing follows crash's getopt string so that the other
+// forms (-p, -f, -z, ...) can be added one by one; until then they say so.
 import { CommandError, VmcoreinfoError } from '../errors.ts';
 import { formatKmemInfo, kmemInfo } from '../kernel/meminfo.ts';
 import type { Command } from './command.ts';
-import { kmemSlabs } from './kmem-s.ts';
+import { kmemAddress, kmemSlabs } from './kmem-s.ts';
 import { getopt, usage } from './vtop.ts';
 
 const SYNOPSIS =
@@ -51,6 +51,8 @@ export const kmemCommand: Command = {
     // -S=cpu's argument is not used yet: kmemSlabs gets the words with it split off.
     void optional;
     if ((flags.has('s') || flags.has('S')) && only('s', 'S', 'I')) return kmemSlabs(session, words);
+    // kmem [-P] ADDRESS: what an address is (slab object, page, task stack, symbol, vmalloc area).
+    if (g.rest.length > 0 && only('P')) return kmemAddress(session, words);
     const unsupported = [...flags].find((c) => c !== 'i' && c !== 's' && c !== 'S' && c !== 'I');
     throw new CommandError(`${unsupported ? `-${unsupported}` : g.rest.length ? 'an address' : 'this combination of options'} is not supported yet`);
   },

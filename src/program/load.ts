@@ -11,6 +11,7 @@ import { CrashlensError } from '../errors.ts';
 import type { ByteSource } from '../io/byte-source.ts';
 import type { KeyValueCache } from '../io/kv-cache.ts';
 import { SymbolTable } from '../symbols/symbol-table.ts';
+import { stripCloneSuffix } from '../symbols/kallsyms.ts';
 import type { Vmcoreinfo } from '../vmcoreinfo.ts';
 
 export class KernelMismatch extends CrashlensError {
@@ -61,14 +62,16 @@ export function vmlinuxSymbols(elf: ElfFile, kaslrOffset: bigint): SymbolTable {
     keep.push(i);
   }
   const halves = new Uint32Array(relocated.buffer);
-  // Stable: equal addresses keep symbol-table order, as sorting symbol objects did.
-  keep.sort((a, b) => halves[2 * a + 1] - halves[2 * b + 1] || halves[2 * a] - halves[2 * b] || a - b);
+  // crash's order: by address, then by name (symbols sharing an address, e.g. __sched_text_start and
+  // __schedule, resolve to the last one, as crash resolves them).
+  const names0 = c.names.map(stripCloneSuffix);
+  keep.sort((a, b) => halves[2 * a + 1] - halves[2 * b + 1] || halves[2 * a] - halves[2 * b] || (names0[a] < names0[b] ? -1 : names0[a] > names0[b] ? 1 : 0));
   const addresses = new BigUint64Array(keep.length);
   const names = new Array<string>(keep.length);
   const types = new Array<string>(keep.length);
   keep.forEach((i, k) => {
     addresses[k] = relocated[i];
-    names[k] = c.names[i];
+    names[k] = names0[i];
     types[k] = nmLetter(letters, c.info[i] & 0xf, c.info[i] >> 4, c.shndx[i]);
   });
   return new SymbolTable({ addresses, names, types });

@@ -151,8 +151,9 @@ export class SymbolTable {
     for (let i = 0; i < k.count; i++) raw[i] = { name: stripCloneSuffix(k.names[i]), type: k.type(i), address: k.addresses[i] };
     const known = new Set(k.names);
     const add = extra.filter((e) => !known.has(e.name));
-    // Array.prototype.sort is stable: an extra symbol lands after kallsyms' own at the same address.
-    const all = add.length ? [...raw, ...add].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0)) : raw;
+    // crash's order: by address, then by name, as it sorts a vmlinux's symbols (so symbols sharing an
+    // address resolve to the same one whether the table came from kallsyms or from the vmlinux).
+    const all = [...raw, ...add].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return new SymbolTable(crashFilter(all), modules);
   }
 

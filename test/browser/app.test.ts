@@ -1,19 +1,15 @@
 // The built app (dist/) in Debian's Chromium: open a real dump by the file input and by drag-and-drop, read
 // the log, run console commands, and check that no request ever leaves the app's own origin. Screenshots of
 // each view go to test/screenshots/. Needs `npm run build` first (npm test's pretest does it).
-import { createServer, type Server } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, extname, join, normalize, resolve, sep } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { DIST, launchChromium, ROOT, serve } from '../helpers/browser.ts';
 import { fixture, tinyVmlinux } from '../helpers/fixtures.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const DIST = resolve(process.env.CRASHLENS_DIST ?? join(ROOT, 'dist'));
 const SHOTS = join(ROOT, 'test', 'screenshots');
-const CHROMIUM = process.env.CRASHLENS_CHROMIUM ?? '/usr/bin/chromium';
 
 const dump = fixture('t-tiny-la57', 'mdf-d31-lzo.kdump');
 /** The sample the app ships (public/samples/). */
@@ -24,17 +20,6 @@ const panicLine = readFileSync(join(dump.crashDir, 'log.txt'), 'utf8')
 // The message part, as the Log view shows it after the timestamp column.
 const panicText = panicLine?.replace(/^\[\s*\d+\.\d+\]\s*/, '') ?? '';
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.webmanifest': 'application/manifest+json',
-  '.json': 'application/json',
-};
-
 /** The page's console errors and uncaught exceptions so far must be none. */
 function errorsOf(page: Page): void {
   expect((page as Page & { errors?: string[] }).errors).toEqual([]);
@@ -42,29 +27,6 @@ function errorsOf(page: Page): void {
 
 /** A page kept open across the sample's tests (one open of the sample serves them all). */
 let shared: Page | null = null;
-
-/** A static file server over dist/, the way any plain web host would serve the app. */
-function serve(dir: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    let file = normalize(join(dir, path));
-    if (file !== dir && !file.startsWith(dir + sep)) {
-      res.writeHead(403).end();
-      return;
-    }
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    res.end(readFileSync(file));
-  });
-  return new Promise((ok, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => ok(server));
-  });
-}
 
 let server: Server;
 let origin = '';
@@ -106,30 +68,10 @@ async function waitForLog(page: Page): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the browser tests drive Debian's Chromium (apt-get install -y chromium)`);
-  }
-  if (!existsSync(join(DIST, 'index.html'))) throw new Error(`${DIST}/index.html is missing: run \`npm run build\` first`);
   if (!panicText) throw new Error(`no "Kernel panic" line in ${dump.crashDir}/log.txt`);
   mkdirSync(SHOTS, { recursive: true });
-  server = await serve(DIST);
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  profile = mkdtempSync(join(tmpdir(), 'crashlens-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1360, height: 820 },
-    colorScheme: 'dark',
-  });
+  ({ context, profile } = await launchChromium());
+  ({ server, origin } = await serve(DIST));
   context.on('request', (r) => requests.push(r.url()));
 });
 

@@ -37,14 +37,6 @@ function open(d: FixtureDump, how: 'btf' | 'dwarf'): Session {
 
 const modes = (d: FixtureDump): ('btf' | 'dwarf')[] => (d.scenario === 't-tiny-la57' ? ['dwarf'] : hasDebian ? ['btf', 'dwarf'] : ['btf']);
 
-/**
- * The Debian kernel's IDT entries 18-31 point into early_idt_handler_array, which starts where _sinittext
- * does. crash names them after the last symbol of that address in its table; our symbol tables (vmlinux and
- * kallsyms alike) order the two the other way, so `irq -d` there says _sinittext+N. Marked as failing, so
- * the test says when the order is fixed.
- */
-const knownDifference = (command: string, d: FixtureDump): boolean => command === 'irq -d' && d.scenario !== 't-tiny-la57';
-
 describe('irq is identical to crash on every fixture dump', () => {
   for (const d of allDumps()) {
     for (const file of ['irq.txt']) {
@@ -61,8 +53,7 @@ describe('irq is identical to crash on every fixture dump', () => {
 describe('irq options match crash (captured vectors)', () => {
   for (const v of vectors('irq')) {
     for (const how of modes(v.dump)) {
-      const test = knownDifference(v.command, v.dump) ? it.fails : it;
-      test(`${v.dump.scenario}/${v.dump.name} (${how}): ${v.command}`, () => {
+      it(`${v.dump.scenario}/${v.dump.name} (${how}): ${v.command}`, () => {
         expect(open(v.dump, how).run(v.command).output).toBe(v.expected);
       });
     }
