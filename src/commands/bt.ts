@@ -4,6 +4,7 @@
 // -s / -x / -d (symbol offsets and their radix), -t / -T (every text address), -o (no frame sizes), -e / -E
 // (exception-frame search), -c, -g, -p, -r, -v. `foreach ... bt` plugs into foreach.ts.
 import { hex, kv } from '../addr.ts';
+import { parseCpuSpec } from '../kernel/sched.ts';
 import {
   type BtDump,
   type BtMachine,
@@ -29,7 +30,8 @@ import { type ModuleInfo, moduleLayout, readModules } from '../symbols/kallsyms.
 import { SymbolTable, type Resolved } from '../symbols/symbol-table.ts';
 import { type Type, findMember, memberOffset, sizeOf } from '../types/type.ts';
 import { CrashReader, type MemType, displayMemory } from './rd.ts';
-import { CrashFatal, mmOf } from './vtop.ts';
+import { mmOf } from './vtop.ts';
+import { CrashFatal } from './crash-tools.ts';
 import type { Command } from './command.ts';
 import { registerForeach } from './foreach.ts';
 
@@ -510,21 +512,6 @@ function parseBt(session: Session, args: string[]): ParsedBt {
   return p;
 }
 
-/** make_cpumask(): "1", "0-3", "1,3", "a" / "all". */
-function parseCpus(spec: string, cpus: number): number[] {
-  if (spec === 'a' || spec === 'all') return Array.from({ length: cpus }, (_, i) => i);
-  const out = new Set<number>();
-  for (const part of spec.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) throw new CommandError(`invalid cpu specification: ${spec}`);
-    const lo = Number(m[1]);
-    const hi = m[2] !== undefined ? Number(m[2]) : lo;
-    if (hi < lo || hi >= cpus) throw new CommandError(`invalid cpu specification: ${spec}`);
-    for (let c = lo; c <= hi; c++) out.add(c);
-  }
-  return [...out].sort((a, b) => a - b);
-}
-
 /** The task and the rest of its thread group (DO_THREAD_GROUP_BACKTRACE): the leader first. */
 function threadGroup(tasks: Tasks, t: TaskInfo): TaskInfo[] {
   const leader = tasks.byPid(t.tgid)[0] ?? t;
@@ -608,7 +595,7 @@ export const btCommand: Command = {
       if (p.cpus !== undefined) {
         if (p.group) throw new CommandError('-c option cannot be used with the -g option');
         const active = tasks.active();
-        for (const cpu of parseCpus(p.cpus, tasks.cpuCount())) {
+        for (const cpu of [...parseCpuSpec(p.cpus, tasks.cpuCount())].sort((x, y) => x - y)) {
           const task = active.get(cpu);
           const t = task !== undefined ? tasks.byTask(task) : undefined;
           if (!t) throw new CommandError(`cannot determine active task on cpu ${cpu}`);

@@ -10,7 +10,7 @@ import { symstr } from '../kernel/timers.ts';
 import type { Session } from '../engine/session.ts';
 import type { Command } from './command.ts';
 import { symbolsOf } from './timer.ts';
-import { finish, getopt, mkstring, usage } from './vtop.ts';
+import { finish, getopt, mkstring, usage } from './crash-tools.ts';
 
 const SYNOPSIS = '[-i | -p | -d | -D ] [-V | -v index [file]]';
 const VADDR_PRLEN = 16;

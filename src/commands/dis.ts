@@ -11,7 +11,8 @@ import type { SymbolEntry, SymbolTable } from '../symbols/symbol-table.ts';
 import { START_KERNEL_MAP } from '../arch/x86-64-paging.ts';
 import type { Command } from './command.ts';
 import { CrashReader } from './rd.ts';
-import { CrashFatal, finish, getopt, htol, isHexadecimal, mmOf, stol, usage } from './vtop.ts';
+import { mmOf } from './vtop.ts';
+import { CrashFatal, finish, getopt, htol, isHexadecimal, stol, usage } from './crash-tools.ts';
 
 const SYNOPSIS = '[-rfludxs][-b [num]] [address | symbol | (expression)] [count]';
 const DIS_ERR = (a: bigint): string => `gdb unable to disassemble kernel virtual address ${hex(a)}`;

@@ -11,7 +11,8 @@ import { xarrayEntries, xarrayLayout } from '../kernel/xarray.ts';
 import { type Type, findMember } from '../types/type.ts';
 import type { Command } from './command.ts';
 import { registerForeach } from './foreach.ts';
-import { PAGE_HEADER, VADDR_PRLEN, getopt, htol, missingKind, mkstring, mmOf, pageLine, usage } from './vtop.ts';
+import { PAGE_HEADER, missingKind, mmOf, pageLine } from './vtop.ts';
+import { VADDR_PRLEN, getopt, htol, mkstring, usage } from './crash-tools.ts';
 
 export const FILES_SYNOPSIS = '[-d dentry] | [-p inode] | [-c] [-R reference] [pid | taskp] ... ';
 

@@ -15,7 +15,7 @@ import { type TaskInfo, type Tasks, isNumber, taskHeader, tasksOf } from '../ker
 import type { Command } from './command.ts';
 import { Ps, type PsOptions, parsePolicy, splitKeepingQuotes } from './ps.ts';
 import { doTask } from './task.ts';
-import { CrashFatal, getopt, usage } from './vtop.ts';
+import { CrashFatal, getopt, usage } from './crash-tools.ts';
 
 /** foreach's options and the command's own arguments, as crash's foreach_data holds them. */
 export interface ForeachOptions {

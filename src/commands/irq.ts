@@ -11,7 +11,7 @@ import { type SymbolSource, symstr } from '../kernel/timers.ts';
 import type { Session } from '../engine/session.ts';
 import type { Command } from './command.ts';
 import { symbolsOf } from './timer.ts';
-import { finish, getopt, mkstring, usage } from './vtop.ts';
+import { finish, getopt, mkstring, usage } from './crash-tools.ts';
 
 const SYNOPSIS = '[[[index ...] | -u ] | -d | -b | -a | -s [-c cpu]]';
 const VADDR_PRLEN = 16;

@@ -12,7 +12,8 @@ import { type TaskInfo, tasksOf } from '../kernel/tasks.ts';
 import { sizeOf } from '../types/type.ts';
 import { lineOf, symbolsFor } from './dis.ts';
 import { CrashReader } from './rd.ts';
-import { CrashFatal, PAGE_HEADER, finish, htol, isHexadecimal, kvtop, mmOf, pageLine, usage } from './vtop.ts';
+import { PAGE_HEADER, kvtop, mmOf, pageLine } from './vtop.ts';
+import { CrashFatal, finish, htol, isHexadecimal, usage } from './crash-tools.ts';
 
 export const KMEM_SYNOPSIS =
   '[-f|-F|-c|-C|-i|-v|-V|-n|-z|-o|-h] [-p | -m member[,member]]\n' +

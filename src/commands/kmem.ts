@@ -5,7 +5,7 @@ import { CommandError, VmcoreinfoError } from '../errors.ts';
 import { formatKmemInfo, kmemInfo } from '../kernel/meminfo.ts';
 import type { Command } from './command.ts';
 import { kmemAddress, kmemSlabs } from './kmem-s.ts';
-import { getopt, usage } from './vtop.ts';
+import { getopt, usage } from './crash-tools.ts';
 
 const SYNOPSIS =
   '[-f|-F|-c|-C|-i|-v|-V|-n|-z|-o|-h] [-p | -m member[,member]]\n       [[-s|-S|-S=cpu[s]|-r] [slab] [-I slab[,slab]]] [-g [flags]] [[-P] address]]';

@@ -16,7 +16,8 @@ import {
   printObjectText,
 } from './struct.ts';
 import { CrashReader } from './rd.ts';
-import { CrashFatal, finish, getopt, htol, isHexadecimal, mmOf, stol, usage } from './vtop.ts';
+import { mmOf } from './vtop.ts';
+import { CrashFatal, finish, getopt, htol, stol, usage, isANumber } from './crash-tools.ts';
 
 const SYNOPSIS = '[[-o] offset][-e end][-[s|S] struct[.member[,member] [-l offset]] -[x|d]]\n       [-r|-B] [-h [-O head_offset]|-H] start';
 
@@ -33,11 +34,6 @@ interface ListData {
   structs: string[];
   readMember: boolean;
   radix: 0 | 10 | 16;
-}
-
-/** crash's IS_A_NUMBER(): decimal or hexadecimal. */
-function isANumber(s: string): boolean {
-  return /^[0-9]+$/.test(s) || isHexadecimal(s);
 }
 
 /** crash's hexadecimal_only(): hex digits with at least one of a-f or x. */

@@ -8,7 +8,7 @@ import {
   pagesToSize, processorMhz, utsname,
 } from '../kernel/system.ts';
 import type { Command } from './command.ts';
-import { getopt, usage } from './vtop.ts';
+import { getopt, usage } from './crash-tools.ts';
 
 const SYNOPSIS = '[-m | -c -[xd] | -o]';
 

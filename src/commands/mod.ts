@@ -5,7 +5,7 @@ import { hex } from '../addr.ts';
 import { CommandError } from '../errors.ts';
 import { loadedModules } from '../kernel/modules.ts';
 import type { Command } from './command.ts';
-import { VADDR_PRLEN, getopt, mkstring, usage } from './vtop.ts';
+import { VADDR_PRLEN, getopt, mkstring, usage } from './crash-tools.ts';
 
 const SYNOPSIS = '-s module [objfile] | -d module | -S [directory] [-D|-t|-r|-R|-o|-g]';
 

@@ -11,7 +11,8 @@ import { type TaskInfo, tasksOf } from '../kernel/tasks.ts';
 import type { Command } from './command.ts';
 import { type Type, findMember } from '../types/type.ts';
 import { Out, fail } from './files.ts';
-import { VADDR_PRLEN, getopt, mkstring, mmOf, usage } from './vtop.ts';
+import { mmOf } from './vtop.ts';
+import { VADDR_PRLEN, getopt, mkstring, usage } from './crash-tools.ts';
 
 export const MOUNT_SYNOPSIS = '[-f][-i] [-n pid|task] [mount|vfsmount|superblock|dev|dir|dentry|inode]';
 

@@ -10,7 +10,7 @@ import { type TaskInfo, taskHeader, tasksOf } from '../kernel/tasks.ts';
 import type { Session } from '../engine/session.ts';
 import type { Command } from './command.ts';
 import { registerForeach } from './foreach.ts';
-import { finish, getopt, mkstring, stol, usage } from './vtop.ts';
+import { finish, getopt, mkstring, stol, usage } from './crash-tools.ts';
 
 const SYNOPSIS = '[[-s | -S] [-xd] [-R ref] [pid | task]] [-a] [ -n [pid | task]] [-N addr]';
 const VADDR_PRLEN = 16;

@@ -5,6 +5,7 @@
 // (rlimits), -y (scheduling policy); tasks chosen by pid, task address, command name or 'regex'. Formats
 // follow crash 8.0.6's show_ps_data(), show_ps() and friends in task.c (later crash adds -I and -Y).
 import type { Session } from '../engine/session.ts';
+import { parseCpuSpec } from '../kernel/sched.ts';
 import { CommandError } from '../errors.ts';
 import { type TaskInfo, type Tasks, cpuString, isNumber, taskHeader, tasksOf } from '../kernel/tasks.ts';
 import { TaskMem, formatPercent } from '../kernel/task-mem.ts';
@@ -12,7 +13,7 @@ import { kv, phys } from '../addr.ts';
 import { uvtop } from '../kernel/mm.ts';
 import { memberOffset, sizeOf, strip } from '../types/type.ts';
 import type { Command } from './command.ts';
-import { finish, getopt, usage } from './vtop.ts';
+import { finish, getopt, usage } from './crash-tools.ts';
 
 export interface PsOptions {
   kernel?: boolean;
@@ -77,25 +78,6 @@ export function parsePolicy(spec: string): number {
   return mask;
 }
 
-/** crash's make_cpumask(): "1", "0-2", "0,3", "a"/"all". */
-export function parseCpus(spec: string, cpus: number): Set<number> {
-  const out = new Set<number>();
-  for (const p of spec.split(',').filter((x) => x !== '')) {
-    let start: number;
-    let end: number;
-    if (p === 'a' || p === 'all') {
-      start = 0;
-      end = cpus - 1;
-    } else {
-      const [a, b] = p.split('-').filter((x) => x !== '');
-      start = /^\d+$/.test(a ?? '') ? Number(a) : -1;
-      end = b === undefined ? start : /^\d+$/.test(b) ? Number(b) : -1;
-    }
-    if (start < 0 || start >= cpus || end < 0 || end >= cpus) throw new CommandError(`invalid cpu specification: ${spec}`);
-    for (let i = start; i <= end; i++) out.add(i);
-  }
-  return out;
-}
 
 /** crash's translate_nanoseconds(): "D HH:MM:SS.mmm". */
 function translateNanoseconds(ns: bigint): string {
@@ -689,7 +671,7 @@ export function psOptions(opts: { c: string; arg?: string }[], getoptErrors: str
         break;
       case 'C':
         try {
-          o.cpus = parseCpus(arg!, tasks.cpuCount());
+          o.cpus = parseCpuSpec(arg!, tasks.cpuCount());
         } catch (e) {
           fatal = (e as Error).message;
         }

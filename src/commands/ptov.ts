@@ -2,7 +2,8 @@
 import { hex } from '../addr.ts';
 import { CommandError } from '../errors.ts';
 import type { Command } from './command.ts';
-import { VADDR_PRLEN, finish, getopt, htol, mkstring, mmOf, usage } from './vtop.ts';
+import { mmOf } from './vtop.ts';
+import { VADDR_PRLEN, finish, getopt, htol, mkstring, usage } from './crash-tools.ts';
 
 export const ptovCommand: Command = {
   name: 'ptov',

@@ -5,22 +5,8 @@ import { hex, phys } from '../addr.ts';
 import type { Session } from '../engine/session.ts';
 import { CommandError, CrashlensError, PageMissing } from '../errors.ts';
 import type { Command } from './command.ts';
-import {
-  CrashFatal,
-  VADDR_PRLEN,
-  finish,
-  getopt,
-  htol,
-  isHexadecimal,
-  kvtop,
-  missingKind,
-  mkstring,
-  mmOf,
-  stol,
-  symbolsOf,
-  tableReadError,
-  usage,
-} from './vtop.ts';
+import { kvtop, missingKind, mmOf, symbolsOf, tableReadError } from './vtop.ts';
+import { CrashFatal, VADDR_PRLEN, finish, getopt, htol, isHexadecimal, mkstring, stol, usage } from './crash-tools.ts';
 
 export type MemType = 'KVADDR' | 'UVADDR' | 'PHYSADDR';
 

@@ -8,7 +8,7 @@ import { type RtEntry, type TaskGroup, RunQueues, parseCpuSpec, translateNanosec
 import { type TaskInfo, tasksOf } from '../kernel/tasks.ts';
 import type { Session } from '../engine/session.ts';
 import type { Command } from './command.ts';
-import { finish, getopt, usage } from './vtop.ts';
+import { finish, getopt, usage } from './crash-tools.ts';
 
 const SYNOPSIS = '[-t] [-T] [-m] [-g] [-c cpu(s)]';
 

@@ -14,7 +14,8 @@ import { onlineNodes } from '../kernel/system.ts';
 import { taskHeader, tasksOf } from '../kernel/tasks.ts';
 import type { Command } from './command.ts';
 import { type RdFlags, displayMemory } from './rd.ts';
-import { CrashFatal, getopt, htol, isHexadecimal, kvtop, mmOf, stol, symbolsOf, usage, VADDR_PRLEN } from './vtop.ts';
+import { kvtop, mmOf, symbolsOf } from './vtop.ts';
+import { CrashFatal, getopt, htol, isHexadecimal, stol, usage, VADDR_PRLEN } from './crash-tools.ts';
 
 const SYNOPSIS = '[-s start] [ -[kKV] | -u | -p | -t | -T ] [-e end | -l length] [-m mask]\n         [-x count] -[cwh] [value | (expression) | symbol | string] ...';
 const PAGE = 4096n;

@@ -12,7 +12,8 @@ import { ptype } from '../types/print.ts';
 import { type Type, findMember, sizeOf, strip } from '../types/type.ts';
 import type { Command } from './command.ts';
 import { CrashReader } from './rd.ts';
-import { CrashFatal, finish, getopt, htol, isHexadecimal, mmOf, stol, usage } from './vtop.ts';
+import { mmOf } from './vtop.ts';
+import { CrashFatal, finish, getopt, htol, isHexadecimal, stol, usage } from './crash-tools.ts';
 
 const SHF_ALLOC = 2n;
 const SHF_EXECINSTR = 4n;

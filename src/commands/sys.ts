@@ -10,7 +10,7 @@ import {
 import { loadedModules } from '../kernel/modules.ts';
 import type { Command } from './command.ts';
 import { ctime, formatLog, sessionLog } from './log.ts';
-import { getopt, usage } from './vtop.ts';
+import { getopt, usage } from './crash-tools.ts';
 
 const SYNOPSIS = '[-c [name|number]] [-t] [-i] config';
 

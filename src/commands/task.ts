@@ -8,7 +8,7 @@ import { type TaskInfo, type Tasks, isNumber, taskHeader, tasksOf } from '../ker
 import { memberOffset, strip } from '../types/type.ts';
 import type { Command } from './command.ts';
 import { findDatatype, parseForMemberExtended, printObjectText } from './struct.ts';
-import { finish, getopt, usage } from './vtop.ts';
+import { finish, getopt, usage } from './crash-tools.ts';
 
 const SYNOPSIS = '[-R member[,member]] [-dx] [pid | taskp] ...';
 

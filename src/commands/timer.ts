@@ -8,7 +8,7 @@ import { tasksOf } from '../kernel/tasks.ts';
 import { type SymbolSource, Timers, isKernelText, symstr } from '../kernel/timers.ts';
 import type { Session } from '../engine/session.ts';
 import type { Command } from './command.ts';
-import { finish, getopt, mkstring, usage } from './vtop.ts';
+import { finish, getopt, mkstring, usage } from './crash-tools.ts';
 
 const SYNOPSIS = '[-r][-C cpu]';
 const VADDR_PRLEN = 16;

@@ -13,7 +13,8 @@ import { findMember, strip } from '../types/type.ts';
 import type { Command } from './command.ts';
 import { findDatatype, parseForMember, parseForMemberExtended, printObjectText } from './struct.ts';
 import { CrashReader } from './rd.ts';
-import { CrashFatal, finish, getopt, htol, isHexadecimal, mmOf, stol, usage } from './vtop.ts';
+import { mmOf } from './vtop.ts';
+import { CrashFatal, finish, getopt, htol, stol, usage, isANumber } from './crash-tools.ts';
 
 const SYNOPSIS =
   '[-t [radix|xarray|rbtree|maple]] [-r offset] [-[s|S] struct[.member[,member]]]\n' +
@@ -33,11 +34,6 @@ interface TreeOptions {
   structs: string[];
   parseMember: boolean;
   radix: 0 | 10 | 16;
-}
-
-/** crash's IS_A_NUMBER(). */
-function isANumber(s: string): boolean {
-  return /^[0-9]+$/.test(s) || isHexadecimal(s);
 }
 
 /** arg_to_datatype() for "struct.member": the member's offset. */

@@ -13,7 +13,8 @@ import type { Command } from './command.ts';
 import { registerForeach } from './foreach.ts';
 import { Out, currentTask, fail, filenameComponent } from './files.ts';
 import { findDatatype, printObjectText } from './struct.ts';
-import { UVADDR_PRLEN, VADDR_PRLEN, getopt, htol, mkstring, mmOf, usage } from './vtop.ts';
+import { mmOf } from './vtop.ts';
+import { UVADDR_PRLEN, VADDR_PRLEN, getopt, htol, mkstring, usage } from './crash-tools.ts';
 
 export const VM_SYNOPSIS = '[-p | -P vma | -M mm | -v | -m | -x | -d | [-R reference] [pid | task]]\n     [-f vm_flags]';
 

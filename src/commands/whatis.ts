@@ -12,7 +12,7 @@ import { ptype, whatisType } from '../types/print.ts';
 import { type EnumType, type FunctionType, type Type, sizeOf } from '../types/type.ts';
 import type { Command } from './command.ts';
 import { type Datatype, datatypeDeclaration, findDatatype, memberPathOffset, typeFromSpelling } from './struct.ts';
-import { finish, getopt, stol, usage } from './vtop.ts';
+import { finish, getopt, stol, usage } from './crash-tools.ts';
 
 const STT_OBJECT = 1;
 const WHATIS_SYNOPSIS = '[[-o] [struct | union | typedef | symbol]] | \n         [[-r [size|range]] [-m member]]';

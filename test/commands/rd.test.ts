@@ -2,7 +2,7 @@
 // vectors (every width and radix, ASCII, symbols, excluded / not-RAM / unmapped / user addresses and the
 // error words of each dump format, usage errors).
 import { describe, expect, it } from 'vitest';
-import { getopt, htol, isHexadecimal, stol } from '../../src/commands/vtop.ts';
+import { getopt, htol, isHexadecimal, stol } from '../../src/commands/crash-tools.ts';
 import { allDumps } from '../helpers/fixtures.ts';
 import { fixtureCommand, lines, sessionFor, vectors } from './vectors/crash-vectors.ts';
 
