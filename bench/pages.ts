@@ -1,11 +1,8 @@
 // Page corpora for the codec benchmark: every compressed page of the fixtures' KDUMP (and flattened) dumps,
-// grouped by codec. The pages are collected through KdumpFile's `decode` hook, so they are exactly the bytes
-// the engine hands to a decoder; the hook only copies them (no decoding here: the benchmark verifies every
-// decoder's output against ours afterwards). Pages makedumpfile stored raw never reach the hook.
+// grouped by codec, collected by test/helpers/compressed-pages.ts through KdumpFile's `decode` hook (no decoding
+// there: the benchmark verifies every decoder's output against ours afterwards).
 import type { CodecName } from '../src/codec/codecs.ts';
-import { FlattenedSource, isFlattened } from '../src/dump/flattened.ts';
-import { KdumpFile } from '../src/dump/kdump-compressed.ts';
-import { NodeFileSource } from '../src/io/node-file.ts';
+import { collectPages } from '../test/helpers/compressed-pages.ts';
 import { allDumps, type FixtureDump } from '../test/helpers/fixtures.ts';
 
 /** Where a corpus's pages came from. */
@@ -35,45 +32,6 @@ export function pageDumps(): FixtureDump[] {
   return allDumps().filter((d) => d.name.endsWith('.kdump') || d.name.endsWith('.flat'));
 }
 
-interface Collected {
-  pageSize: number;
-  byCodec: Map<CodecName, Uint8Array[]>;
-  rawPages: number;
-}
-
-/** Reads every present page of one dump, keeping a copy of each compressed page the decoder would get. */
-function collectFile(path: string): Collected {
-  const file = NodeFileSource.open(path);
-  try {
-    const byCodec = new Map<CodecName, Uint8Array[]>();
-    let decoded = 0;
-    const decode = (codec: CodecName, src: Uint8Array, dst: Uint8Array): number => {
-      let list = byCodec.get(codec);
-      if (!list) byCodec.set(codec, (list = []));
-      list.push(src.slice());
-      decoded++;
-      return dst.length; // KdumpFile checks the count only: claim a full page
-    };
-    const head = file.read(0, Math.min(64, file.size));
-    const dump = isFlattened(head)
-      ? (() => {
-          const flat = new FlattenedSource(file);
-          return KdumpFile.open(flat, { decode, container: flat, formatPrefix: 'flattened ' });
-        })()
-      : KdumpFile.open(file, { decode });
-    const page = new Uint8Array(dump.pageSize);
-    let present = 0;
-    for (let pfn = 0n; pfn < dump.maxPfn; pfn++) {
-      if (dump.pageState(pfn) !== 'present') continue;
-      present++;
-      dump.readPage(pfn, page);
-    }
-    return { pageSize: dump.pageSize, byCodec, rawPages: present - decoded };
-  } finally {
-    file.close();
-  }
-}
-
 /** Packs many small arrays into one buffer (fewer heap objects to trace while timing) and returns views. */
 function pack(list: Uint8Array[]): Uint8Array[] {
   const total = list.reduce((s, p) => s + p.length, 0);
@@ -94,7 +52,7 @@ export function collectCorpora(log: (line: string) => void = () => {}): Corpus[]
   for (const d of pageDumps()) {
     const label = `${d.scenario}/${d.name}`;
     const t0 = performance.now();
-    const got = collectFile(d.path);
+    const got = collectPages(d.path);
     for (const [codec, pages] of got.byCodec) {
       let c = acc.get(codec);
       if (!c) acc.set(codec, (c = { pageSize: got.pageSize, pages: [], sources: [] }));

@@ -2,13 +2,14 @@
 // makedumpfile-format dump, hand-built streams for the rules RFC 1951 leaves to the decoder, and thousands of
 // mutated streams that must give a status or exactly what zlib gives. Needs build/crashlens.wasm
 // (`npm run build:wasm`; `npm test` builds it first).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CodecError, decompress } from '../../src/codec/codecs.ts';
 import type { WasmExports } from '../../src/codec/wasm.ts';
 import { loadWasmNode } from '../../src/codec/wasm-node.ts';
+import { compressedPages } from '../helpers/compressed-pages.ts';
 import { FIXTURES } from '../helpers/fixtures.ts';
 
 const E_INPUT_TRUNCATED = -1;
@@ -597,51 +598,10 @@ describe('inflate: corrupted streams give a status or exactly what zlib gives', 
 
 const DUMP = join(FIXTURES, 'a-qemu-sysrq', 'dumps', 'qemu-kdump-zlib.kdump');
 
-/** The dump's bytes; QEMU writes the "flattened" variant (records of {offset, size} in big-endian), undone here. */
-function readDump(path: string): Buffer {
-  const f = readFileSync(path);
-  if (f.toString('latin1', 0, 12) !== 'makedumpfile') return f;
-  const recs: [number, number, number][] = [];
-  let end = 0;
-  for (let p = 4096; p + 16 <= f.length; ) {
-    const off = f.readBigInt64BE(p);
-    const size = Number(f.readBigInt64BE(p + 8));
-    p += 16;
-    if (off < 0n) break;
-    recs.push([Number(off), p, size]);
-    end = Math.max(end, Number(off) + size);
-    p += size;
-  }
-  const img = Buffer.alloc(end);
-  for (const [off, p, size] of recs) f.copy(img, off, p, p + size);
-  return img;
-}
-
-/** Up to `max` zlib-compressed pages: disk_dump_header, then sub-header and bitmaps, then 24-byte descriptors. */
-function zlibPages(img: Buffer, max: number): Buffer[] {
-  expect(img.toString('latin1', 0, 8)).toBe('KDUMP   ');
-  // struct disk_dump_header (x86-64): block_size at 428, sub_hdr_size at 432, bitmap_blocks at 436.
-  const blockSize = img.readInt32LE(428);
-  const descStart = (1 + img.readInt32LE(432) + img.readUInt32LE(436)) * blockSize;
-  const pages: Buffer[] = [];
-  const seen = new Set<number>();
-  for (let d = descStart; d + 24 <= img.length && pages.length < max; d += 24) {
-    const offset = Number(img.readBigUInt64LE(d));
-    const size = img.readUInt32LE(d + 8);
-    const flags = img.readUInt32LE(d + 12);
-    if (offset === 0 && size === 0) break;
-    // DUMP_DH_COMPRESSED_ZLIB
-    if (!(flags & 1) || seen.has(offset) || offset + size > img.length) continue;
-    seen.add(offset);
-    pages.push(img.subarray(offset, offset + size));
-  }
-  return pages;
-}
-
 describe.skipIf(!existsSync(DUMP))('inflate: zlib pages of a real makedumpfile dump', () => {
-  let pages: Buffer[] = [];
+  let pages: Uint8Array[] = [];
   beforeAll(() => {
-    pages = zlibPages(readDump(DUMP), 800);
+    pages = compressedPages(DUMP, 'zlib', { max: 800 });
   });
 
   it('decodes pages exactly as zlib does', () => {

@@ -1,12 +1,12 @@
 // Raw snappy (assembly/snappy.ts): real makedumpfile -p pages and snappyjs-compressed data checked against
 // snappyjs, random streams using every element form, and mutated input that must come back as a status,
 // never a trap.
-import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decompress } from '../../src/codec/codecs.ts';
 import type { WasmExports } from '../../src/codec/wasm.ts';
 import { loadWasmNode } from '../../src/codec/wasm-node.ts';
+import { compressedPages } from '../helpers/compressed-pages.ts';
 import { fixture } from '../helpers/fixtures.ts';
 
 const E_INPUT_TRUNCATED = -1;
@@ -59,49 +59,11 @@ const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Bu
 
 // --- real pages --------------------------------------------------------------------------------------------
 
-/** Every `step`-th page of a makedumpfile kdump-compressed file whose descriptor flags include `flag`. */
-function kdumpPages(path: string, flag: number, step: number): Uint8Array[] {
-  const fd = openSync(path, 'r');
-  try {
-    const read = (pos: number, len: number): Buffer => {
-      const b = Buffer.alloc(len);
-      readSync(fd, b, 0, len, pos);
-      return b;
-    };
-    // struct disk_dump_header: signature[8], header_version, new_utsname (6 x 65 chars), timeval (8-aligned,
-    // at 408), status @424, block_size @428, sub_hdr_size @432, bitmap_blocks @436 (blocks counted from 0).
-    const h = read(0, 512);
-    expect(h.toString('latin1', 0, 8)).toBe('KDUMP   ');
-    const blockSize = h.readInt32LE(428);
-    const subHdrSize = h.readInt32LE(432);
-    const bitmapBlocks = h.readUInt32LE(436);
-    expect(blockSize).toBe(PAGE);
-    // Header block, sub-header, then two bitmaps of equal size; a descriptor exists per bit of the second.
-    const half = (bitmapBlocks / 2) * blockSize;
-    const dumpable = read((1 + subHdrSize) * blockSize + half, half);
-    let count = 0;
-    for (const byte of dumpable) for (let x = byte; x; x &= x - 1) count++;
-    // page_desc_t: u64 offset, u32 size, u32 flags, u64 page_flags.
-    const descs = read((1 + subHdrSize + bitmapBlocks) * blockSize, count * 24);
-    const pages: Uint8Array[] = [];
-    let seen = 0;
-    for (let i = 0; i < count; i++) {
-      if (!(descs.readUInt32LE(i * 24 + 12) & flag)) continue;
-      if (seen++ % step) continue;
-      pages.push(new Uint8Array(read(Number(descs.readBigUInt64LE(i * 24)), descs.readUInt32LE(i * 24 + 8))));
-    }
-    return pages;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const DUMP_SNAPPY = 0x4;
 let realPages: Uint8Array[] = [];
 
 describe('snappy_decompress on makedumpfile -p pages', () => {
   it('decodes every sampled page to 4096 bytes equal to snappyjs', () => {
-    realPages = kdumpPages(fixture('a-qemu-sysrq', 'mdf-d31-snappy.kdump').path, DUMP_SNAPPY, 16);
+    realPages = compressedPages(fixture('a-qemu-sysrq', 'mdf-d31-snappy.kdump').path, 'snappy', { step: 16 });
     expect(realPages.length).toBeGreaterThan(500);
     const out = new Uint8Array(PAGE);
     for (const page of realPages) {

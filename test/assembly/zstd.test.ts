@@ -3,7 +3,7 @@
 // hand-edited headers for the status codes; and thousands of mutated streams that must give a status or a
 // length, never a trap or a write past dst+dstCap. Needs build/crashlens.wasm (`npm run build:wasm`).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decompress as fzstdDecompress } from 'fzstd';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodecError, decompress } from '../../src/codec/codecs.ts';
 import type { WasmExports } from '../../src/codec/wasm.ts';
 import { loadWasmNode } from '../../src/codec/wasm-node.ts';
+import { compressedPages } from '../helpers/compressed-pages.ts';
 import { FIXTURES } from '../helpers/fixtures.ts';
 
 const E_INPUT_TRUNCATED = -1;
@@ -437,10 +438,10 @@ describe('zstd_decompress', () => {
 
   const dump = join(FIXTURES, 'a-qemu-sysrq', 'dumps', 'mdf-d31-zstd.kdump');
   it.skipIf(!existsSync(dump))('decodes real pages of a makedumpfile -z dump, like fzstd', () => {
-    const pages = readKdumpPages(dump, 400);
-    expect(pages.zstd.length).toBeGreaterThanOrEqual(300);
+    const pages = compressedPages(dump, 'zstd', { max: 400 });
+    expect(pages.length).toBeGreaterThanOrEqual(300);
     const out = new Uint8Array(4096);
-    for (const page of pages.zstd) {
+    for (const page of pages) {
       expect(decompress('zstd', page, out)).toBe(4096);
       const ref = fzstdDecompress(page);
       expect(Buffer.compare(Buffer.from(out), Buffer.from(ref))).toBe(0);
@@ -455,7 +456,7 @@ describe('zstd_decompress', () => {
       const data = makeData(kind, [4096, 20000, 70000, 1500][i % 4], 500 + i);
       corpus.push(zstd(data, [`-${[1, 3, 7, 12, 19, 2][i % 6]}`, i % 3 ? '--check' : '--no-check'], i % 2 === 0));
     }
-    if (existsSync(dump)) corpus.push(...readKdumpPages(dump, 40).zstd.slice(0, 16));
+    if (existsSync(dump)) corpus.push(...compressedPages(dump, 'zstd', { max: 40 }).slice(0, 16));
     let statuses = 0;
     let lengths = 0;
     const t0 = performance.now();
@@ -496,7 +497,7 @@ describe('zstd_decompress', () => {
       // Whatever we accept, fzstd must decode the same way (it may reject more: it is not the oracle).
       // Except windows of 2 GB and up, which fzstd's 32-bit window arithmetic gets wrong.
       if (src[4] !== undefined && (src[4] & 0x20) === 0 && src[5] >> 3 > 20) continue;
-      let ref: Uint8Array | null = null;
+      let ref: Uint8Array | null;
       try {
         ref = fzstdDecompress(src);
       } catch {
@@ -510,48 +511,3 @@ describe('zstd_decompress', () => {
     expect(performance.now() - t0).toBeLessThan(60_000);
   });
 });
-
-// ---- A test-only reader for makedumpfile's kdump-compressed format ----
-
-interface KdumpPages {
-  zstd: Uint8Array[];
-  raw: number;
-}
-
-/**
- * Reads the first `max` zstd-compressed pages. Layout (makedumpfile diskdump_mod.h): a block-sized
- * disk_dump_header ("KDUMP   "; block_size at 428, sub_hdr_size at 432, bitmap_blocks at 436 on x86-64),
- * sub_hdr_size blocks of kdump_sub_header, bitmap_blocks blocks of bitmaps, then one 24-byte page_desc
- * {u64 offset, u32 size, u32 flags, u64 page_flags} per dumped page (flags 0x20 = zstd, 0 = stored raw).
- */
-function readKdumpPages(path: string, max: number): KdumpPages {
-  const buf = readFileSync(path);
-  expect(buf.subarray(0, 8).toString('latin1')).toBe('KDUMP   ');
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const blockSize = dv.getInt32(428, true);
-  const subHdr = dv.getInt32(432, true);
-  const bitmapBlocks = dv.getUint32(436, true);
-  const maxMapnr = dv.getUint32(440, true);
-  // The second bitmap (dumped pages) says how many descriptors there are.
-  const bitmapBytes = (bitmapBlocks * blockSize) / 2;
-  const bm2 = (1 + subHdr) * blockSize + bitmapBytes;
-  let dumped = 0;
-  for (let i = 0; i < Math.min(bitmapBytes, Math.ceil(maxMapnr / 8)); i++) {
-    let b = buf[bm2 + i];
-    while (b) {
-      dumped += b & 1;
-      b >>= 1;
-    }
-  }
-  const desc = (1 + subHdr + bitmapBlocks) * blockSize;
-  const out: KdumpPages = { zstd: [], raw: 0 };
-  for (let i = 0; i < dumped && out.zstd.length < max; i++) {
-    const o = desc + i * 24;
-    const offset = Number(dv.getBigUint64(o, true));
-    const size = dv.getUint32(o + 8, true);
-    const flags = dv.getUint32(o + 12, true);
-    if (flags === 0x20) out.zstd.push(buf.subarray(offset, offset + size));
-    else if (flags === 0) out.raw++;
-  }
-  return out;
-}

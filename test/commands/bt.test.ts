@@ -4,29 +4,25 @@
 // vmlinux. Then the captured variants in ../arch/vectors/bt--*.txt: -f -l -s -x -t -T -e -E -o -c -g, pids,
 // errors.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadWasmNode } from '../../src/codec/wasm-node.ts';
 import { Session } from '../../src/engine/session.ts';
-import { DiskCache } from '../../src/io/disk-cache.ts';
 import { NodeFileSource } from '../../src/io/node-file.ts';
-import { type FixtureDump, type Scenario, allDumps, fixture, tinyVmlinux } from '../helpers/fixtures.ts';
+import { type FixtureDump, type Scenario, allDumps, fixture } from '../helpers/fixtures.ts';
+import { hasDebian, testCache, vmlinuxFor } from '../helpers/sessions.ts';
 
 beforeAll(() => {
   loadWasmNode();
 });
 
-/** Debian's 588 MB debug vmlinux for scenarios a and k, where get-vmlinux.sh puts it (optional). */
-const DEBIAN_VMLINUX = process.env.CRASHLENS_DEBIAN_VMLINUX ?? join(homedir(), '.cache', 'crashlens', '129a1775d581', 'vmlinux-6.1.0-53-cloud-amd64');
-const haveDebianVmlinux = existsSync(DEBIAN_VMLINUX);
-
+/** A fresh session on a dump, closed after `f`: with its vmlinux or (Debian only) from its BTF alone. */
 function withSession<T>(d: FixtureDump, vmlinux: boolean, f: (s: Session) => T): T {
   const files = [d.path];
-  if (vmlinux) files.push(d.scenario === 't-tiny-la57' ? tinyVmlinux() : DEBIAN_VMLINUX);
+  if (vmlinux) files.push(vmlinuxFor(d, 'dwarf')!);
   const sources = files.map((p) => NodeFileSource.open(p));
   try {
-    return f(Session.open(sources, { cache: new DiskCache() }));
+    return f(Session.open(sources, { cache: testCache }));
   } finally {
     for (const s of sources) s.close();
   }
@@ -63,7 +59,7 @@ describe('bt matches the fixtures on every dump', () => {
           for (const r of refs) expect(lines(s.run(r.command).output), `${r.command} (${r.file})`).toEqual(lines(r.expected));
         });
       });
-    it.skipIf(!tiny && !haveDebianVmlinux)(`${d.scenario}/${d.name} (with vmlinux)`, () => {
+    it.skipIf(!tiny && !hasDebian)(`${d.scenario}/${d.name} (with vmlinux)`, () => {
       withSession(d, true, (s) => {
         for (const r of refs) expect(lines(s.run(r.command).output), `${r.command} (${r.file})`).toEqual(lines(r.expected));
       });
@@ -112,7 +108,7 @@ describe('bt variants match crash (captured vectors)', () => {
             expect(lines(s.run(b.command).output), b.command).toEqual(lines(b.expected));
         });
       });
-    it.skipIf(!tiny && !haveDebianVmlinux)(`${v.file} (with vmlinux)`, () => {
+    it.skipIf(!tiny && !hasDebian)(`${v.file} (with vmlinux)`, () => {
       withSession(v.dump, true, (s) => {
         for (const b of v.blocks) expect(lines(s.run(b.command).output), b.command).toEqual(lines(b.expected));
       });

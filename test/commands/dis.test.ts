@@ -1,42 +1,10 @@
 // dis against crash 8.0.6: the captured vectors (test/commands/vectors/*--dis.txt and the Debian mixed file),
 // with the vmlinux as crash had it: whole functions, COUNT, -r / -f, -l, -x / -d, duplicates, excluded init
 // text, module text, ftrace NOPs. Also the libopcodes spellings the decoder maps, on fixed byte strings.
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadWasmNode } from '../../src/codec/wasm-node.ts';
-import { Session } from '../../src/engine/session.ts';
-import { DiskCache } from '../../src/io/disk-cache.ts';
-import { NodeFileSource } from '../../src/io/node-file.ts';
-import { type FixtureDump, tinyVmlinux } from '../helpers/fixtures.ts';
-import { vectors } from './vectors/crash-vectors.ts';
-
-loadWasmNode();
-const DEBIAN_VMLINUX = process.env.CRASHLENS_DEBIAN_VMLINUX ?? join(homedir(), '.cache', 'crashlens', '129a1775d581', 'vmlinux-6.1.0-53-cloud-amd64');
-const hasDebian = existsSync(DEBIAN_VMLINUX);
-
-const sources: NodeFileSource[] = [];
-const sessions = new Map<string, Session>();
-afterAll(() => {
-  for (const s of sources) s.close();
-  sessions.clear();
-});
-
-/** A session on a dump: 'btf' from the dump alone, 'dwarf' with its vmlinux (the tiny kernel always). */
-function open(d: FixtureDump, how: 'btf' | 'dwarf'): Session {
-  const vmlinux = d.scenario === 't-tiny-la57' ? tinyVmlinux() : how === 'dwarf' ? DEBIAN_VMLINUX : undefined;
-  const key = `${d.path}|${vmlinux ?? ''}`;
-  let s = sessions.get(key);
-  if (!s) {
-    const files = [d.path, ...(vmlinux ? [vmlinux] : [])].map((f) => NodeFileSource.open(f));
-    sources.push(...files);
-    s = Session.open(files, { cache: new DiskCache() });
-    sessions.set(key, s);
-  }
-  return s;
-}
+import { describe, expect, it } from 'vitest';
 import { disassemble, formatInsn } from '../../src/arch/x86-64-disasm.ts';
+import { hasDebian, openSession as open } from '../helpers/sessions.ts';
+import { vectors } from './vectors/crash-vectors.ts';
 
 describe('dis matches crash (captured vectors, with the vmlinux)', () => {
   for (const v of vectors('dis')) {

@@ -3,44 +3,13 @@
 // vectors of the other forms (test/commands/vectors/*kmem-s*.txt, *kmem-addr.txt: -s NAME / ADDRESS, -S,
 // -I, list, and kmem ADDRESS). kmem.ts dispatches -s/-S/-I and bare addresses here; the tests call
 // kmemSlabs() / kmemAddress() themselves so they do not depend on that wiring.
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadWasmNode } from '../../src/codec/wasm-node.ts';
+import { describe, expect, it } from 'vitest';
 import { kmemAddress, kmemSlabs } from '../../src/commands/kmem-s.ts';
 import { Session } from '../../src/engine/session.ts';
 import { CommandError } from '../../src/errors.ts';
-import { DiskCache } from '../../src/io/disk-cache.ts';
-import { NodeFileSource } from '../../src/io/node-file.ts';
-import { type FixtureDump, allDumps, tinyVmlinux } from '../helpers/fixtures.ts';
+import { allDumps } from '../helpers/fixtures.ts';
+import { openSession as open, modes } from '../helpers/sessions.ts';
 import { fixtureCommand, vectors } from './vectors/crash-vectors.ts';
-
-loadWasmNode();
-const DEBIAN_VMLINUX = process.env.CRASHLENS_DEBIAN_VMLINUX ?? join(homedir(), '.cache', 'crashlens', '129a1775d581', 'vmlinux-6.1.0-53-cloud-amd64');
-const hasDebian = existsSync(DEBIAN_VMLINUX);
-
-const sources: NodeFileSource[] = [];
-const sessions = new Map<string, Session>();
-afterAll(() => {
-  for (const s of sources) s.close();
-  sessions.clear();
-});
-
-function open(d: FixtureDump, how: 'btf' | 'dwarf'): Session {
-  const vmlinux = d.scenario === 't-tiny-la57' ? tinyVmlinux() : how === 'dwarf' ? DEBIAN_VMLINUX : undefined;
-  const key = `${d.path}|${vmlinux ?? ''}`;
-  let s = sessions.get(key);
-  if (!s) {
-    const files = [d.path, ...(vmlinux ? [vmlinux] : [])].map((f) => NodeFileSource.open(f));
-    sources.push(...files);
-    s = Session.open(files, { cache: new DiskCache() });
-    sessions.set(key, s);
-  }
-  return s;
-}
-
-const modes = (d: FixtureDump): ('btf' | 'dwarf')[] => (d.scenario === 't-tiny-la57' ? ['dwarf'] : hasDebian ? ['btf', 'dwarf'] : ['btf']);
 
 /** "kmem ARGS" as the session prints it: the output, or "kmem: <error>". */
 function kmem(s: Session, command: string): string {

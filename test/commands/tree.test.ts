@@ -1,43 +1,9 @@
 // tree against crash 8.0.6: the captured vectors (test/commands/vectors/*--tree.txt and the Debian mixed
 // file): red-black trees (-o -p -l -N -s -x), xarrays (-p -s), maple trees (-r -p -x -s), errors. The Debian
 // vectors also run from the dump's BTF alone.
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadWasmNode } from '../../src/codec/wasm-node.ts';
-import { Session } from '../../src/engine/session.ts';
-import { DiskCache } from '../../src/io/disk-cache.ts';
-import { NodeFileSource } from '../../src/io/node-file.ts';
-import { type FixtureDump, tinyVmlinux } from '../helpers/fixtures.ts';
+import { describe, expect, it } from 'vitest';
 import { vectors } from './vectors/crash-vectors.ts';
-
-loadWasmNode();
-const DEBIAN_VMLINUX = process.env.CRASHLENS_DEBIAN_VMLINUX ?? join(homedir(), '.cache', 'crashlens', '129a1775d581', 'vmlinux-6.1.0-53-cloud-amd64');
-const hasDebian = existsSync(DEBIAN_VMLINUX);
-
-const sources: NodeFileSource[] = [];
-const sessions = new Map<string, Session>();
-afterAll(() => {
-  for (const s of sources) s.close();
-  sessions.clear();
-});
-
-/** A session on a dump: 'btf' from the dump alone, 'dwarf' with its vmlinux (the tiny kernel always). */
-function open(d: FixtureDump, how: 'btf' | 'dwarf'): Session {
-  const vmlinux = d.scenario === 't-tiny-la57' ? tinyVmlinux() : how === 'dwarf' ? DEBIAN_VMLINUX : undefined;
-  const key = `${d.path}|${vmlinux ?? ''}`;
-  let s = sessions.get(key);
-  if (!s) {
-    const files = [d.path, ...(vmlinux ? [vmlinux] : [])].map((f) => NodeFileSource.open(f));
-    sources.push(...files);
-    s = Session.open(files, { cache: new DiskCache() });
-    sessions.set(key, s);
-  }
-  return s;
-}
-
-const modes = (d: FixtureDump): ('btf' | 'dwarf')[] => (d.scenario === 't-tiny-la57' ? ['dwarf'] : hasDebian ? ['btf', 'dwarf'] : ['btf']);
+import { openSession as open, modes } from '../helpers/sessions.ts';
 
 describe('tree matches crash (captured vectors)', () => {
   for (const v of vectors('tree')) {

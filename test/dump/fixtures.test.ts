@@ -1,7 +1,5 @@
 // Every real fixture dump opens, is recognised by its content, and agrees with what crash 8.0.6 printed for
 // it (help -D header fields and registers, sys's [PARTIAL DUMP]).
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hex, phys } from '../../src/addr.ts';
 import { loadWasmNode } from '../../src/codec/wasm-node.ts';
@@ -9,6 +7,7 @@ import { ElfVmcore } from '../../src/dump/elf-vmcore.ts';
 import { openDump, sniff } from '../../src/dump/open.ts';
 import { NodeFileSource } from '../../src/io/node-file.ts';
 import { allDumps, type FixtureDump } from '../helpers/fixtures.ts';
+import { crashReference as crashFile } from '../helpers/sessions.ts';
 
 beforeAll(() => {
   loadWasmNode();
@@ -24,11 +23,6 @@ function expectedFormat(d: FixtureDump): string {
   if (d.name.endsWith('.elf')) return 'ELF';
   const codec = /-(lzo|zlib|snappy|zstd)\./.exec(d.name)?.[1] ?? '?';
   return d.name.endsWith('.flat') || d.name.startsWith('qemu-kdump') ? `flattened KDUMP (${codec})` : `KDUMP (${codec})`;
-}
-
-function crashFile(d: FixtureDump, cmd: string): string | undefined {
-  const f = join(d.crashDir, cmd);
-  return existsSync(f) ? readFileSync(f, 'utf8') : undefined;
 }
 
 const fromQemu = (d: FixtureDump): boolean => d.scenario === 'a-qemu-sysrq' || (d.scenario === 't-tiny-la57' && !d.name.startsWith('kdump-'));

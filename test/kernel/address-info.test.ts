@@ -1,22 +1,16 @@
 // What an address is (kernel/address-info.ts) on the Debian dump, from its BTF: vmalloc areas, the buddy
 // free block of a free page (and crash 8.0.6's quirk for the page right after a free block), task context,
 // ordinals. The full `kmem ADDRESS` output is compared with crash in test/commands/kmem-s.test.ts.
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadWasmNode } from '../../src/codec/wasm-node.ts';
+import { describe, expect, it } from 'vitest';
 import { mmOf } from '../../src/commands/vtop.ts';
 import { slabsOf } from '../../src/commands/kmem-s.ts';
-import { Session } from '../../src/engine/session.ts';
-import { DiskCache } from '../../src/io/disk-cache.ts';
-import { NodeFileSource } from '../../src/io/node-file.ts';
 import { FreePages, ordinal, showContext, taskOfStack, taskOfStruct, vmapAreas, vmlistLine } from '../../src/kernel/address-info.ts';
 import { onlineNodes } from '../../src/kernel/system.ts';
 import { tasksOf } from '../../src/kernel/tasks.ts';
 import { fixture } from '../helpers/fixtures.ts';
+import { openSession } from '../helpers/sessions.ts';
 
-loadWasmNode();
-const src = NodeFileSource.open(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump').path);
-afterAll(() => src.close());
-const s = Session.open([src], { cache: new DiskCache() });
+const s = openSession(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump'), 'btf');
 
 describe('address-info (Debian 6.1, BTF)', () => {
   it('lists the vmalloc areas crash lists, as dump_vmlist() prints them', () => {

@@ -1,24 +1,13 @@
 // Device reading on real dumps: chrdevs chains and their cdevs, block majors and their gendisks (through
 // blockdev_superblock's inodes, Linux 5.11+), the block class's disks, resources and PCI.
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadWasmNode } from '../../src/codec/wasm-node.ts';
-import { Session } from '../../src/engine/session.ts';
-import { NodeFileSource } from '../../src/io/node-file.ts';
+import { describe, expect, it } from 'vitest';
 import { Devices } from '../../src/kernel/devices.ts';
-import { fixture, tinyVmlinux } from '../helpers/fixtures.ts';
+import { fixture } from '../helpers/fixtures.ts';
+import { openSession } from '../helpers/sessions.ts';
 
 describe('devices of real dumps', () => {
-  loadWasmNode();
-  const sources: NodeFileSource[] = [];
-  afterAll(() => sources.forEach((s) => s.close()));
-  const open = (files: string[]): Session => {
-    const srcs = files.map((f) => NodeFileSource.open(f));
-    sources.push(...srcs);
-    return Session.open(srcs);
-  };
-
   it('tiny kdump capture: char majors in hash order, a virtio disk with no request in flight', () => {
-    const s = open([fixture('t-tiny-la57', 'kdump-path-d31-lzo.kdump').path, tinyVmlinux()]);
+    const s = openSession(fixture('t-tiny-la57', 'kdump-path-d31-lzo.kdump'), 'dwarf');
     const d = new Devices(s.program);
     expect(d.charDevices().map((c) => c.major)).toEqual([1, 2, 3, 4, 5, 5, 5, 10, 128, 136]);
     expect(d.blockMajors().map((b) => [b.major, b.name])).toEqual([
@@ -31,7 +20,7 @@ describe('devices of real dumps', () => {
   });
 
   it("k-kdump (BTF): the loop driver's gendisk, found through its block_device inode", () => {
-    const s = open([fixture('k-kdump', 'kdump-mdf-d31-lzo.kdump').path]);
+    const s = openSession(fixture('k-kdump', 'kdump-mdf-d31-lzo.kdump'), 'btf');
     const d = new Devices(s.program);
     expect(d.blockMajors().find((b) => b.major === 7)?.gendisk).toBe(0xffff8ab0a1c3a800n);
     const io = d.resources('ioport_resource');

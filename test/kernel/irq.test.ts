@@ -1,24 +1,13 @@
 // IRQ descriptors of real dumps: the radix tree (an xarray with 16-slot nodes on the tiny kernel, 64 on
 // Debian's), action chains and names, chips and per-CPU counts as crash's irq and irq -s show them.
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadWasmNode } from '../../src/codec/wasm-node.ts';
-import { Session } from '../../src/engine/session.ts';
-import { NodeFileSource } from '../../src/io/node-file.ts';
+import { describe, expect, it } from 'vitest';
 import { Irqs } from '../../src/kernel/irq.ts';
-import { fixture, tinyVmlinux } from '../helpers/fixtures.ts';
+import { fixture } from '../helpers/fixtures.ts';
+import { openSession } from '../helpers/sessions.ts';
 
 describe('irq descriptors', () => {
-  loadWasmNode();
-  const sources: NodeFileSource[] = [];
-  afterAll(() => sources.forEach((s) => s.close()));
-  const open = (files: string[]): Session => {
-    const srcs = files.map((f) => NodeFileSource.open(f));
-    sources.push(...srcs);
-    return Session.open(srcs);
-  };
-
   it('tiny kernel: nr_irqs, descriptors 0-15, the timer and cascade actions', () => {
-    const irqs = new Irqs(open([fixture('t-tiny-la57', 'mdf-d31-lzo.kdump').path, tinyVmlinux()]).program);
+    const irqs = new Irqs(openSession(fixture('t-tiny-la57', 'mdf-d31-lzo.kdump'), 'dwarf').program);
     expect(irqs.nrIrqs()).toBe(440);
     expect(irqs.desc(0)).toBe(0xff2d6b9b80141200n);
     expect(irqs.desc(15)).toBe(0xff2d6b9b80143000n);
@@ -32,7 +21,7 @@ describe('irq descriptors', () => {
   });
 
   it('Debian kernel (BTF): the same reads without a vmlinux', () => {
-    const irqs = new Irqs(open([fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump').path]).program);
+    const irqs = new Irqs(openSession(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump'), 'btf').program);
     expect(irqs.nrIrqs()).toBe(440);
     expect(irqs.desc(9)).toBe(0xffff88cb411b0200n);
     expect(irqs.chipName(irqs.chip(irqs.desc(9)))).toBe('IO-APIC');

@@ -1,11 +1,9 @@
 // Network reading: glibc's address formats, and devices, addresses, ARP and sockets of real dumps.
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadWasmNode } from '../../src/codec/wasm-node.ts';
-import { Session } from '../../src/engine/session.ts';
-import { NodeFileSource } from '../../src/io/node-file.ts';
+import { describe, expect, it } from 'vitest';
 import { Net, ipv4, ipv6 } from '../../src/kernel/net.ts';
 import { tasksOf } from '../../src/kernel/tasks.ts';
-import { fixture, tinyVmlinux } from '../helpers/fixtures.ts';
+import { fixture } from '../helpers/fixtures.ts';
+import { openSession } from '../helpers/sessions.ts';
 
 const v6 = (words: number[]): Uint8Array => new Uint8Array(words.flatMap((w) => [w >> 8, w & 0xff]));
 
@@ -27,17 +25,8 @@ describe("inet_ntop() as glibc formats addresses", () => {
 });
 
 describe('network state of real dumps', () => {
-  loadWasmNode();
-  const sources: NodeFileSource[] = [];
-  afterAll(() => sources.forEach((s) => s.close()));
-  const open = (files: string[]): Session => {
-    const srcs = files.map((f) => NodeFileSource.open(f));
-    sources.push(...srcs);
-    return Session.open(srcs);
-  };
-
   it('tiny kernel: lo with 127.0.0.1, its ARP entry, nc\'s TCP socket', () => {
-    const s = open([fixture('t-tiny-la57', 'mdf-d31-lzo.kdump').path, tinyVmlinux()]);
+    const s = openSession(fixture('t-tiny-la57', 'mdf-d31-lzo.kdump'), 'dwarf');
     const net = new Net(s.program);
     const devs = net.devices(s.program.symbolAddress('init_task'));
     expect(devs).toEqual([0xff2d6b9b802ab000n]);
@@ -53,7 +42,7 @@ describe('network state of real dumps', () => {
   });
 
   it('Debian kernel (BTF): an IPv6 link-local address', () => {
-    const s = open([fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump').path]);
+    const s = openSession(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump'), 'btf');
     const net = new Net(s.program);
     const devs = net.devices(s.program.symbolAddress('init_task'));
     expect(devs.map((d) => net.deviceName(d))).toEqual(['lo', 'dummy0', 'fixdummy0']);

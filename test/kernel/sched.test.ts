@@ -1,12 +1,10 @@
 // The run-queue reader: crash's CPU-list syntax and time format, and the queues of real dumps (the values
 // crash's runq printed for them).
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadWasmNode } from '../../src/codec/wasm-node.ts';
-import { Session } from '../../src/engine/session.ts';
-import { NodeFileSource } from '../../src/io/node-file.ts';
+import { describe, expect, it } from 'vitest';
 import { RunQueues, dtoi, parseCpuSpec, translateNanoseconds } from '../../src/kernel/sched.ts';
 import { tasksOf } from '../../src/kernel/tasks.ts';
-import { fixture, tinyVmlinux } from '../helpers/fixtures.ts';
+import { fixture } from '../helpers/fixtures.ts';
+import { openSession } from '../helpers/sessions.ts';
 
 describe("crash's make_cpumask()", () => {
   it('reads lists, ranges and "all"', () => {
@@ -31,17 +29,8 @@ it("translate_nanoseconds(): D HH:MM:SS.mmm", () => {
 });
 
 describe('run queues of real dumps', () => {
-  loadWasmNode();
-  const sources: NodeFileSource[] = [];
-  afterAll(() => sources.forEach((s) => s.close()));
-  const open = (files: string[]): Session => {
-    const srcs = files.map((f) => NodeFileSource.open(f));
-    sources.push(...srcs);
-    return Session.open(srcs);
-  };
-
   it('tiny kernel: per-CPU rq, its RT array and CFS root where crash found them; no task groups', () => {
-    const s = open([fixture('t-tiny-la57', 'mdf-d31-lzo.kdump').path, tinyVmlinux()]);
+    const s = openSession(fixture('t-tiny-la57', 'mdf-d31-lzo.kdump'), 'dwarf');
     const rq = new RunQueues(s.program, tasksOf(s));
     expect(rq.cpus).toBe(2);
     expect(rq.rq(1)).toBe(0xff2d6b9b8b71e9c0n);
@@ -57,7 +46,7 @@ describe('run queues of real dumps', () => {
   });
 
   it("Debian kernel (BTF): sched_info.last_arrival, and the root task group's cfs_rq per CPU", () => {
-    const s = open([fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump').path]);
+    const s = openSession(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump'), 'btf');
     const rq = new RunQueues(s.program, tasksOf(s));
     expect(rq.clock(0)).toBe(4531238622n);
     expect(rq.lastRun(rq.current(0).task!.task)).toBe(4527299439n);

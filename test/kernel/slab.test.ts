@@ -2,37 +2,22 @@
 // and SLAB (the tiny kernel), found by feature; the cache list, names and one cache's counts against the
 // fixtures' kmem-s.txt (crash 8.0.6).
 import { readFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadWasmNode } from '../../src/codec/wasm-node.ts';
+import { describe, expect, it } from 'vitest';
 import { slabsOf } from '../../src/commands/kmem-s.ts';
-import { Session } from '../../src/engine/session.ts';
-import { DiskCache } from '../../src/io/disk-cache.ts';
-import { NodeFileSource } from '../../src/io/node-file.ts';
 import { formatCacheLine, KMEM_CACHE_HEADER } from '../../src/kernel/slab.ts';
-import { fixture, tinyVmlinux } from '../helpers/fixtures.ts';
-
-loadWasmNode();
-const sources: NodeFileSource[] = [];
-afterAll(() => {
-  for (const s of sources) s.close();
-});
-
-function open(paths: string[]): Session {
-  const files = paths.map((p) => NodeFileSource.open(p));
-  sources.push(...files);
-  return Session.open(files, { cache: new DiskCache() });
-}
+import { fixture } from '../helpers/fixtures.ts';
+import { openSession, crashReference } from '../helpers/sessions.ts';
 
 /** crash's kmem -s lines: address → line. */
 function reference(scenario: 'a-qemu-sysrq' | 't-tiny-la57', dump: string): Map<bigint, string> {
-  const text = readFileSync(`${fixture(scenario, dump).crashDir}/kmem-s.txt`, 'utf8');
+  const text = crashReference(fixture(scenario, dump), 'kmem-s.txt')!;
   const lines = text.split('\n').slice(1).filter(Boolean);
   return new Map(lines.map((l) => [BigInt(`0x${l.slice(0, 16).trim()}`), `${l}\n`]));
 }
 
 describe('SLUB (Debian 6.1, from the dump\'s BTF)', () => {
   const d = fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump');
-  const s = open([d.path]);
+  const s = openSession(d, 'btf');
   const ref = reference('a-qemu-sysrq', 'mdf-d31-lzo.kdump');
 
   it('is found by feature, with the caches of slab_caches in list order', () => {
@@ -58,7 +43,7 @@ describe('SLUB (Debian 6.1, from the dump\'s BTF)', () => {
 
 describe('SLAB (the tiny kernel, from its vmlinux)', () => {
   const d = fixture('t-tiny-la57', 'mdf-d31-lzo.kdump');
-  const s = open([d.path, tinyVmlinux()]);
+  const s = openSession(d, 'dwarf');
   const ref = reference('t-tiny-la57', 'mdf-d31-lzo.kdump');
 
   it('is found by feature (no kmem_cache.cpu_slab; struct slab with s_mem and active)', () => {

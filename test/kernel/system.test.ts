@@ -1,41 +1,18 @@
 // The facts behind sys and mach, each checked against what crash 8.0.6 says on the fixture dumps (values taken
 // from its sys, mach and `log -T` output), and crash's number formatting on its edge cases.
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadWasmNode } from '../../src/codec/wasm-node.ts';
+import { describe, expect, it } from 'vitest';
 import { ctime } from '../../src/commands/log.ts';
-import { Session } from '../../src/engine/session.ts';
-import { DiskCache } from '../../src/io/disk-cache.ts';
-import { NodeFileSource } from '../../src/io/node-file.ts';
+import type { Session } from '../../src/engine/session.ts';
 import {
   bootTime, cpuCounts, crashTime, formatUptime, kernelHz, memorySize, pagesToSize, panicMessage, uptimeJiffies,
 } from '../../src/kernel/system.ts';
-import { fixture, tinyVmlinux } from '../helpers/fixtures.ts';
-
-loadWasmNode();
-const DEBIAN_VMLINUX = process.env.CRASHLENS_DEBIAN_VMLINUX ?? join(homedir(), '.cache', 'crashlens', '129a1775d581', 'vmlinux-6.1.0-53-cloud-amd64');
-const hasDebian = existsSync(DEBIAN_VMLINUX);
-
-const sources: NodeFileSource[] = [];
-afterAll(() => {
-  for (const s of sources) s.close();
-});
-function open(...paths: string[]): Session {
-  const files = paths.map((p) => NodeFileSource.open(p));
-  sources.push(...files);
-  return Session.open(files, { cache: new DiskCache() });
-}
+import { fixture } from '../helpers/fixtures.ts';
+import { hasDebian, openSession } from '../helpers/sessions.ts';
 
 /** One session per dump for the file, opened on first use. */
-function lazy(paths: () => string[]): () => Session {
-  let s: Session | undefined;
-  return () => (s ??= open(...paths()));
-}
-const qemu = lazy(() => [fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump').path]);
-const kdump = lazy(() => [fixture('k-kdump', 'kdump-mdf-d31-lzo.kdump').path]);
-const tiny = lazy(() => [tinyVmlinux(), fixture('t-tiny-la57', 'mdf-d31-lzo.kdump').path]);
+const qemu = (): Session => openSession(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump'), 'btf');
+const kdump = (): Session => openSession(fixture('k-kdump', 'kdump-mdf-d31-lzo.kdump'), 'btf');
+const tiny = (): Session => openSession(fixture('t-tiny-la57', 'mdf-d31-lzo.kdump'), 'dwarf');
 
 describe("crash's number formats", () => {
   it('pages_to_size: KB truncated, MB/GB to one decimal with ".0" dropped', () => {
@@ -67,7 +44,7 @@ describe('system facts from the dump (BTF) and from a vmlinux', () => {
     expect(kernelHz(tiny().program)).toBe(1000);
   });
   it.skipIf(!hasDebian)('HZ from the Debian DWARF agrees with tick_nsec', () => {
-    expect(kernelHz(open(DEBIAN_VMLINUX, fixture('k-kdump', 'kdump-mdf-d31-lzo.kdump').path).program)).toBe(250);
+    expect(kernelHz(openSession(fixture('k-kdump', 'kdump-mdf-d31-lzo.kdump'), 'dwarf').program)).toBe(250);
   });
   it('DATE is the timekeeper time, also on dumps without CRASHTIME', () => {
     const q = qemu();

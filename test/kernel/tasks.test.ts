@@ -1,46 +1,16 @@
 // The task table against what crash 8.0.6 shows for the fixture dumps: the table's order and identity
 // (ps.txt), the panic task (task.txt's header), CPUs, HZ, the state bits read from the kernel's
 // task_state_array, crash's argument reading (str_to_context) and its "%.1f".
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadWasmNode } from '../../src/codec/wasm-node.ts';
-import { Session } from '../../src/engine/session.ts';
-import { DiskCache } from '../../src/io/disk-cache.ts';
-import { NodeFileSource } from '../../src/io/node-file.ts';
+import { describe, expect, it } from 'vitest';
 import { formatPercent } from '../../src/kernel/task-mem.ts';
 import { NO_PID, isDecimal, isHexadecimal, taskHeader, tasksOf } from '../../src/kernel/tasks.ts';
-import { type FixtureDump, allDumps, fixture, tinyVmlinux } from '../helpers/fixtures.ts';
-
-loadWasmNode();
-const sources: NodeFileSource[] = [];
-const sessions = new Map<string, Session>();
-afterAll(() => {
-  for (const s of sources) s.close();
-  sessions.clear();
-});
-
-/** The dump alone (BTF) for the Debian kernel; the tiny kernel has no BTF, so with its vmlinux. */
-function open(d: FixtureDump): Session {
-  let s = sessions.get(d.path);
-  if (!s) {
-    const files = [d.path, ...(d.scenario === 't-tiny-la57' ? [tinyVmlinux()] : [])].map((f) => NodeFileSource.open(f));
-    sources.push(...files);
-    s = Session.open(files, { cache: new DiskCache() });
-    sessions.set(d.path, s);
-  }
-  return s;
-}
-
-const ref = (d: FixtureDump, file: string): string | undefined => {
-  const p = join(d.crashDir, file);
-  return existsSync(p) ? readFileSync(p, 'utf8') : undefined;
-};
+import { allDumps, fixture } from '../helpers/fixtures.ts';
+import { openSession as open, crashReference as ref } from '../helpers/sessions.ts';
 
 describe('the task table is crash\'s, on every dump', () => {
   for (const d of allDumps()) {
     it(`${d.scenario}/${d.name}`, () => {
-      const tasks = tasksOf(open(d));
+      const tasks = tasksOf(open(d, 'btf'));
       const ps = ref(d, 'ps.txt');
       if (ps) {
         // PID, PPID, CPU, TASK and COMM of each ps line, in order.
@@ -66,13 +36,13 @@ describe('the task table is crash\'s, on every dump', () => {
 
 describe('kernel facts', () => {
   it('HZ: 250 for Debian (CONFIG_HZ_250), 1000 for the tiny kernel', () => {
-    expect(tasksOf(open(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump'))).hz()).toBe(250n);
-    expect(tasksOf(open(fixture('k-kdump', 'kdump-mdf-d31-lzo.kdump'))).hz()).toBe(250n);
-    expect(tasksOf(open(fixture('t-tiny-la57', 'mdf-d31-lzo.kdump'))).hz()).toBe(1000n);
+    expect(tasksOf(open(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump'), 'btf')).hz()).toBe(250n);
+    expect(tasksOf(open(fixture('k-kdump', 'kdump-mdf-d31-lzo.kdump'), 'btf')).hz()).toBe(250n);
+    expect(tasksOf(open(fixture('t-tiny-la57', 'mdf-d31-lzo.kdump'), 'btf')).hz()).toBe(1000n);
   });
 
   it('state bits come from 6.1\'s task_state_array, with the states after "P (parked)" derived', () => {
-    const s = tasksOf(open(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump'))).states();
+    const s = tasksOf(open(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump'), 'btf')).states();
     expect(s).toEqual({
       running: 0n, interruptible: 1n, uninterruptible: 2n, stopped: 4n, tracingStopped: 8n, dead: 0x90n, zombie: 0x20n,
       parked: 0x40n, wakekill: 0x100n, waking: 0x200n, noload: 0x400n, new: 0x800n,
@@ -80,7 +50,7 @@ describe('kernel facts', () => {
   });
 
   it('state strings follow crash\'s task_state_string()', () => {
-    const tasks = tasksOf(open(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump')));
+    const tasks = tasksOf(open(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump'), 'btf'));
     const cases: [bigint, string, string][] = [
       [0n, 'RU', 'TASK_RUNNING'],
       [1n, 'IN', 'TASK_INTERRUPTIBLE'],
@@ -107,7 +77,7 @@ describe('kernel facts', () => {
 
 describe("crash's argument reading (str_to_context)", () => {
   it('a decimal pid wins; hex names a pid or a task_struct; anything else is invalid', () => {
-    const tasks = tasksOf(open(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump')));
+    const tasks = tasksOf(open(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump'), 'btf'));
     expect(tasks.parseArg('108')).toMatchObject({ kind: 'pid', value: 108 });
     expect(tasks.parseArg('0x6c')).toMatchObject({ kind: 'pid', value: 108 });
     expect(tasks.parseArg('6c')).toMatchObject({ kind: 'pid', value: 108 });

@@ -1,12 +1,10 @@
 // Timer reading: crash's symbol strings, and the wheels and hrtimer bases of real dumps (one timer base per
 // CPU on the tiny kernel, without CONFIG_NO_HZ_COMMON; two on Debian's).
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadWasmNode } from '../../src/codec/wasm-node.ts';
-import { Session } from '../../src/engine/session.ts';
-import { NodeFileSource } from '../../src/io/node-file.ts';
+import { describe, expect, it } from 'vitest';
 import { Timers, isKernelText, symstr } from '../../src/kernel/timers.ts';
 import { SymbolTable } from '../../src/symbols/symbol-table.ts';
-import { fixture, tinyVmlinux } from '../helpers/fixtures.ts';
+import { fixture } from '../helpers/fixtures.ts';
+import { openSession } from '../helpers/sessions.ts';
 
 describe("value_to_symstr() and is_kernel_text()", () => {
   const t = new SymbolTable([
@@ -29,17 +27,8 @@ describe("value_to_symstr() and is_kernel_text()", () => {
 });
 
 describe('timers of real dumps', () => {
-  loadWasmNode();
-  const sources: NodeFileSource[] = [];
-  afterAll(() => sources.forEach((s) => s.close()));
-  const open = (files: string[]): Session => {
-    const srcs = files.map((f) => NodeFileSource.open(f));
-    sources.push(...srcs);
-    return Session.open(srcs);
-  };
-
   it('tiny kernel: one base per CPU; its timers where crash lists them', () => {
-    const s = open([fixture('t-tiny-la57', 'mdf-d31-lzo.kdump').path, tinyVmlinux()]);
+    const s = openSession(fixture('t-tiny-la57', 'mdf-d31-lzo.kdump'), 'dwarf');
     const t = new Timers(s.program);
     expect(t.hasTimerBases).toBe(true);
     expect(t.nrBases()).toBe(1);
@@ -54,7 +43,7 @@ describe('timers of real dumps', () => {
   });
 
   it("Debian kernel (BTF): BASE_STD and BASE_DEF per CPU", () => {
-    const s = open([fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump').path]);
+    const s = openSession(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump'), 'btf');
     const t = new Timers(s.program);
     expect(t.nrBases()).toBe(2);
     expect(t.timerBase(1, 1)).toBe(0xffff88cb47b21c00n);

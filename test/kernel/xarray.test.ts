@@ -1,13 +1,11 @@
 // The xarray walker on trees built in code, with 16-slot nodes (CONFIG_BASE_SMALL, XA_CHUNK_SHIFT 4, as the
 // tiny kernel has) and 64-slot nodes (XA_CHUNK_SHIFT 6, Debian's), and the chunk shift read from real kernels'
 // types: 16 on the tiny kernel (DWARF), 64 on Debian's (BTF).
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadWasmNode } from '../../src/codec/wasm-node.ts';
-import { Session } from '../../src/engine/session.ts';
-import { NodeFileSource } from '../../src/io/node-file.ts';
+import { describe, expect, it } from 'vitest';
 import { type XaLayout, XarrayError, xarrayEntries, xarrayLayout, xarrayLoad } from '../../src/kernel/xarray.ts';
 import { FakeMemory, le64 } from '../symbols/fake-memory.ts';
-import { fixture, tinyVmlinux } from '../helpers/fixtures.ts';
+import { fixture } from '../helpers/fixtures.ts';
+import { openSession } from '../helpers/sessions.ts';
 
 /** struct xarray { spinlock_t xa_lock; gfp_t xa_flags; void *xa_head; } and struct xa_node's shift / slots. */
 const layout = (chunkShift: number): XaLayout => ({ head: 8, shift: 0, slots: 40, chunkShift });
@@ -103,17 +101,8 @@ it('the same tree read with the wrong chunk size names other indices: the shift 
 });
 
 describe('XA_CHUNK_SHIFT from the kernel types', () => {
-  loadWasmNode();
-  const sources: NodeFileSource[] = [];
-  afterAll(() => sources.forEach((s) => s.close()));
-  const open = (files: string[]): Session => {
-    const srcs = files.map((f) => NodeFileSource.open(f));
-    sources.push(...srcs);
-    return Session.open(srcs);
-  };
-
   it('is 4 on the tiny kernel (CONFIG_BASE_SMALL: 16-slot xa_node)', () => {
-    const s = open([fixture('t-tiny-la57', 'mdf-d31-lzo.kdump').path, tinyVmlinux()]);
+    const s = openSession(fixture('t-tiny-la57', 'mdf-d31-lzo.kdump'), 'dwarf');
     expect(xarrayLayout(s.program)?.chunkShift).toBe(4);
     // Its irq_desc_tree walks to the descriptors crash lists (irq.txt): 16 IRQs, 0..15.
     const entries = xarrayEntries(s.program.memory, xarrayLayout(s.program)!, s.program.symbolAddress('irq_desc_tree'));
@@ -122,7 +111,7 @@ describe('XA_CHUNK_SHIFT from the kernel types', () => {
   });
 
   it("is 6 on Debian's kernel (64-slot xa_node), from its BTF", () => {
-    const s = open([fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump').path]);
+    const s = openSession(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump'), 'btf');
     expect(xarrayLayout(s.program)?.chunkShift).toBe(6);
     const entries = xarrayEntries(s.program.memory, xarrayLayout(s.program)!, s.program.symbolAddress('irq_desc_tree'));
     expect(entries.find((e) => e.index === 4n)?.value).toBe(0xffff88cb41158c00n);

@@ -1,11 +1,11 @@
 // Loads the crash output vectors (see README.md) and opens the sessions that replay them.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadWasmNode } from '../../../../src/codec/wasm-node.ts';
 import { Session } from '../../../../src/engine/session.ts';
 import { NodeFileSource } from '../../../../src/io/node-file.ts';
-import { fixture, tinyVmlinux } from '../../../helpers/fixtures.ts';
+import { fixture } from '../../../helpers/fixtures.ts';
+import { DEBIAN_VMLINUX, hasDebian, openSession as fixtureSession } from '../../../helpers/sessions.ts';
 
 loadWasmNode();
 
@@ -34,9 +34,8 @@ export function vectors(scenario: VectorScenario, filter: RegExp): Vector[] {
 }
 
 /** The Debian kernel's debug vmlinux, when it has been downloaded. */
-export const DEBIAN_VMLINUX =
-  process.env.CRASHLENS_DEBIAN_VMLINUX ?? join(homedir(), '.cache', 'crashlens', '129a1775d581', 'vmlinux-6.1.0-53-cloud-amd64');
-export const HAVE_DEBIAN_VMLINUX = existsSync(DEBIAN_VMLINUX);
+export { DEBIAN_VMLINUX };
+export const HAVE_DEBIAN_VMLINUX = hasDebian;
 
 /**
  * Without a vmlinux these come out differently, because the known-globals table (src/program/known-globals.ts)
@@ -53,30 +52,19 @@ export function openSession(paths: string[]): Session {
 }
 
 export function closeSessions(): void {
-  shared.clear();
   for (const s of opened.splice(0)) s.close();
 }
 
-// One session of each kind per test file: indexing a vmlinux's DWARF is the slow part.
-const shared = new Map<string, Session>();
-
-function sharedSession(key: string, paths: () => string[]): Session {
-  let s = shared.get(key);
-  if (!s) {
-    s = openSession(paths());
-    shared.set(key, s);
-  }
-  return s;
-}
-
+// One session of each kind per test process (test/helpers/sessions.ts): indexing a vmlinux's DWARF is the
+// slow part, and its index is cached on disk for the whole run.
 export function tinySession(): Session {
-  return sharedSession('tiny', () => [tinyVmlinux(), fixture('t-tiny-la57', 'mdf-d31-lzo.kdump').path]);
+  return fixtureSession(fixture('t-tiny-la57', 'mdf-d31-lzo.kdump'), 'dwarf');
 }
 
 export function debianBtfSession(): Session {
-  return sharedSession('debian-btf', () => [fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump').path]);
+  return fixtureSession(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump'), 'btf');
 }
 
 export function debianDwarfSession(): Session {
-  return sharedSession('debian-dwarf', () => [DEBIAN_VMLINUX, fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump').path]);
+  return fixtureSession(fixture('a-qemu-sysrq', 'mdf-d31-lzo.kdump'), 'dwarf');
 }
