@@ -18,6 +18,7 @@ import { loadVmlinux, type VmlinuxDebugInfo } from '../program/load.ts';
 import { Program } from '../program/program.ts';
 import { KNOWN_GLOBALS } from '../program/known-globals.ts';
 import { memorySize } from '../kernel/system.ts';
+import type { ModuleDebugInfo } from '../kernel/module-debuginfo.ts';
 
 export interface OpenOptions {
   onProgress?(fraction: number, what: string): void;
@@ -110,11 +111,29 @@ export class Session {
     if (!this.programCache) {
       const d = this.debugInfo;
       const symbols = d?.symbols ?? this.symbols;
-      const types = d?.types ?? this.btf;
-      if (!types) throw new CrashlensError(`${this.mem.fileName}: no type information: the kernel has no BTF, so give its vmlinux`);
-      this.programCache = new Program(this.kernel, types, { address: (name) => symbols.find(name)?.address }, d ? undefined : KNOWN_GLOBALS);
+      const base = d?.types ?? this.btf;
+      if (!base) throw new CrashlensError(`${this.mem.fileName}: no type information: the kernel has no BTF, so give its vmlinux`);
+      const mods = this.moduleDebugInfo;
+      // Modules' types and symbols (mod -s) come after the kernel's, as gdb searches them.
+      const types = mods.length === 0 ? base : {
+        findType: (spec: string) => base.findType(spec) ?? mods.map((m) => m.types.findType(spec)).find((t) => t !== undefined),
+        variableType: (name: string) => base.variableType?.(name) ?? mods.map((m) => m.types.variableType(name)).find((t) => t !== undefined),
+      };
+      const moduleSymbol = (name: string): bigint | undefined => {
+        for (const m of mods) for (const s of m.module.symbols) if (!s.pseudo && s.name === name) return s.address;
+        return undefined;
+      };
+      this.programCache = new Program(this.kernel, types, { address: (name) => symbols.find(name)?.address ?? moduleSymbol(name) }, d ? undefined : KNOWN_GLOBALS);
     }
     return this.programCache;
+  }
+
+  /** Module debug info loaded by `mod -s`; call modulesChanged() after changing it. */
+  readonly moduleDebugInfo: ModuleDebugInfo[] = [];
+
+  /** Rebuilds the Program with the modules' debug info on next use. */
+  modulesChanged(): void {
+    this.programCache = undefined;
   }
 
   summary(): OpenSummary {
