@@ -38,11 +38,32 @@ function offlineServiceWorker(): Plugin {
   };
 }
 
+/**
+ * iced-x86 (the disassembler behind `dis`) is CommonJS that requires Node's fs, path and util; in the engine
+ * worker's bundle those requires from iced resolve to a small shim instead (workers/iced-shim.ts).
+ */
+function icedNodeShim(): Plugin {
+  const shim = resolve(import.meta.dirname, 'workers/iced-shim.ts');
+  return {
+    name: 'crashlens-iced-shim',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (!importer?.split('\\').join('/').includes('/node_modules/iced-x86/')) return null;
+      return ['fs', 'path', 'util'].includes(source.replace(/^node:/, '')) ? shim : null;
+    },
+    // A worker has no __dirname; the shim's readFileSync ignores the path built from it.
+    transform(code, id) {
+      if (!id.split('\\').join('/').endsWith('/node_modules/iced-x86/iced_x86.js')) return null;
+      return { code: code.replaceAll('__dirname', "'.'"), map: null };
+    },
+  };
+}
+
 export default defineConfig({
   plugins: [svelte(), offlineServiceWorker()],
   // Relative asset URLs: the built app works from any static host path and from a copied folder.
   base: './',
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [icedNodeShim()] },
   build: { target: 'es2022', outDir: 'dist' },
   test: {
     include: ['test/**/*.test.ts'],

@@ -20,8 +20,11 @@ import { buildIndexParallel } from '../src/debuginfo/dwarf/parallel-index.ts';
 import type { DwarfIndex, IndexPart } from '../src/debuginfo/dwarf/name-index.ts';
 import { DwarfSections } from '../src/debuginfo/dwarf/sections.ts';
 import { readUnitHeaders } from '../src/debuginfo/dwarf/unit.ts';
+import { installIced } from '../src/arch/x86-64-disasm.ts';
+import { setIcedWasm } from './iced-shim.ts';
 
 let wasmLoaded: Promise<void> | null = null;
+let icedLoaded: Promise<void> | null = null;
 let session: Session | null = null;
 /** A kernel log given as a text file (vmcore-dmesg.txt): its name and text. */
 let logFile: { name: string; text: string } | null = null;
@@ -76,6 +79,24 @@ function loadWasm(): Promise<void> {
     throw e;
   });
   return wasmLoaded;
+}
+
+/**
+ * Loads iced-x86 for `dis` on its first use: its WebAssembly is 0.8 MB that most sessions never need. iced
+ * reads the bytes through the fs shim synchronously when its module is evaluated, so they are fetched first.
+ */
+function loadIced(): Promise<void> {
+  icedLoaded ??= (async () => {
+    const url = new URL('../node_modules/iced-x86/iced_x86_bg.wasm', import.meta.url);
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`cannot load the disassembler's WebAssembly (${url.pathname}): HTTP ${res.status}`);
+    setIcedWasm(new Uint8Array(await res.arrayBuffer()));
+    installIced(await import('iced-x86'));
+  })().catch((e: unknown) => {
+    icedLoaded = null; // let a later dis try again
+    throw e;
+  });
+  return icedLoaded;
 }
 
 function message(e: unknown): string {
@@ -198,6 +219,8 @@ const api: EngineApi = {
     if (!session && logFile && /^log\s*$/.test(command.trim())) return { output: logFile.text, failed: false };
     if (!session) return { output: logFile ? `${command.trim().split(/\s+/)[0]}: only a kernel log (${logFile.name}) is open: this needs the dump\n` : 'no dump is open\n', failed: true };
     try {
+      // The engine is synchronous, so the disassembler is brought in before a command that may use it.
+      if (/\bdis\b/.test(command)) await loadIced();
       return session.run(command);
     } catch (e) {
       // A bug or a damaged dump: report it as the command's output rather than losing the session.

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { DIST, launchChromium, ROOT, serve } from '../helpers/browser.ts';
 import { fixture, tinyVmlinux } from '../helpers/fixtures.ts';
+import { openSession } from '../helpers/sessions.ts';
 
 const SHOTS = join(ROOT, 'test', 'screenshots');
 
@@ -410,6 +411,24 @@ describe('the app in Chromium', () => {
         }),
     );
     expect(keys.some((k) => k.startsWith('dwarf-5fcb0ce79ded5043eaf090145b3a01d3eba5410e-'))).toBe(true);
+    errorsOf(page);
+    await page.close();
+  });
+
+  test('dis: iced-x86 loaded on first use in the worker, prints as the engine does in Node', async () => {
+    const ref = openSession(dump, 'dwarf').run('dis schedule 5');
+    expect(ref.failed).toBe(false);
+    expect(ref.output).toContain('<schedule>:');
+    const page = await openApp();
+    await page.getByTestId('file-input').setInputFiles([tinyVmlinux(), dump.path]);
+    await waitForLog(page);
+    await page.locator('[data-view=console]').click();
+    const input = page.getByTestId('console-input');
+    await input.fill('dis schedule 5');
+    await input.press('Enter');
+    await expect.poll(() => page.getByTestId('console-output').innerText(), { timeout: 60_000 }).toContain(ref.output.trim());
+    // Its WebAssembly came from the app's own origin (the next test checks every request's origin).
+    expect(requests.some((u) => /\/iced_x86_bg[^/]*\.wasm$/.test(new URL(u).pathname))).toBe(true);
     errorsOf(page);
     await page.close();
   });
