@@ -18,6 +18,8 @@ import { loadVmlinux, type VmlinuxDebugInfo } from '../program/load.ts';
 import { Program } from '../program/program.ts';
 import { KNOWN_GLOBALS } from '../program/known-globals.ts';
 import { memorySize } from '../kernel/system.ts';
+import { Kallsyms, kallsymsLocations } from '../symbols/kallsyms.ts';
+import { kv } from '../addr.ts';
 import type { ModuleDebugInfo } from '../kernel/module-debuginfo.ts';
 
 export interface OpenOptions {
@@ -56,7 +58,12 @@ export class Session {
     const text = mem.notes.vmcoreinfo;
     const session = new Session(mem, text ? new Vmcoreinfo(text) : undefined, dumps.map((d) => d.name), vmlinux, opts.force);
     // Index the vmlinux now, with progress, so the first command does not stall.
-    if (vmlinux) session.debugInfoCache = loadVmlinux(vmlinux, session.vmcoreinfo, { force: opts.force, onProgress: opts.onProgress, cache: opts.cache });
+    if (vmlinux) session.debugInfoCache = loadVmlinux(vmlinux, session.vmcoreinfo, {
+        force: opts.force,
+        onProgress: opts.onProgress,
+        cache: opts.cache,
+        dumpBanner: () => session.dumpBanner(),
+      });
     session.warnings.push(...mem.warnings);
     if (!text) session.warnings.push(`${mem.fileName}: the dump has no VMCOREINFO: kernel virtual addresses cannot be translated`);
     opts.onProgress?.(1, 'opened');
@@ -99,7 +106,7 @@ export class Session {
 
   /** DWARF types and ELF symbols from the vmlinux, when one was given (indexed at open). */
   get debugInfo(): VmlinuxDebugInfo | undefined {
-    if (!this.debugInfoCache && this.vmlinux) this.debugInfoCache = loadVmlinux(this.vmlinux, this.vmcoreinfo, { force: this.force });
+    if (!this.debugInfoCache && this.vmlinux) this.debugInfoCache = loadVmlinux(this.vmlinux, this.vmcoreinfo, { force: this.force, dumpBanner: () => this.dumpBanner() });
     return this.debugInfoCache;
   }
 
@@ -149,6 +156,18 @@ export class Session {
       incomplete: this.mem.incomplete,
       warnings: [...this.warnings],
     };
+  }
+
+  /**
+   * The crashed kernel's linux_banner, read from the dump through its own kallsyms (not the session's symbol
+   * table, which may itself wait on the vmlinux being checked).
+   */
+  dumpBanner(): string | undefined {
+    const info = this.vmcoreinfo;
+    if (!info) return undefined;
+    const k = Kallsyms.read(this.kernel, kallsymsLocations(info), { osrelease: info.osrelease });
+    const i = k.names.indexOf('linux_banner');
+    return i < 0 ? undefined : this.kernel.readCString(kv(k.addresses[i]), 1024);
   }
 
   /** crash's MEMORY (present pages of the online nodes); the dump's page range when types are missing. */

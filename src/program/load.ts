@@ -91,20 +91,59 @@ export function dwarfIndexKey(elf: ElfFile): string {
   return `dwarf-${elf.buildId() ?? 'no-build-id'}-${elf.source.size}`;
 }
 
+/** The vmlinux's linux_banner string ("Linux version ..."), from its symbol table and data. */
+export function vmlinuxBanner(elf: ElfFile): string | undefined {
+  const c = elf.symbolColumns();
+  const i = c.names.indexOf('linux_banner');
+  if (i < 0) return undefined;
+  const bytes = elf.readAt(c.values[i], Math.min(Number(c.sizes[i]) || 256, 1024));
+  if (!bytes) return undefined;
+  const end = bytes.indexOf(0);
+  return new TextDecoder('latin1').decode(end >= 0 ? bytes.subarray(0, end) : bytes);
+}
+
+/**
+ * Is this vmlinux the kernel that crashed? By build-id when both have one (VMCOREINFO BUILD-ID, Linux
+ * commit 0935288c6e00, v5.9); otherwise by linux_banner (read from the dump) or at least by release.
+ */
+function checkMatch(elf: ElfFile, name: string, info: Vmcoreinfo | undefined, dumpBanner?: () => string | undefined): void {
+  const advice = 'Give the vmlinux of the kernel that crashed (or --force to go on anyway).';
+  const fileId = elf.buildId();
+  const dumpId = info?.buildId;
+  if (fileId && dumpId) {
+    if (!fileId.startsWith(dumpId.toLowerCase()))
+      throw new KernelMismatch(`${name} does not match the dump: its build-id is ${fileId}, the crashed kernel's (VMCOREINFO BUILD-ID) is ${dumpId}. ${advice}`);
+    return;
+  }
+  const banner = vmlinuxBanner(elf);
+  if (!banner) return;
+  let theirs: string | undefined;
+  try {
+    theirs = dumpBanner?.();
+  } catch {
+    theirs = undefined;
+  }
+  if (theirs !== undefined && theirs.trim() !== banner.trim())
+    throw new KernelMismatch(`${name} does not match the dump: its banner is "${banner.trim()}", the crashed kernel's is "${theirs.trim()}". ${advice}`);
+  const release = info?.osrelease;
+  if (theirs === undefined && release && !banner.includes(`Linux version ${release} `))
+    throw new KernelMismatch(`${name} does not match the dump: its banner is "${banner.trim()}", the crashed kernel is ${release}. ${advice}`);
+}
+
 /** Opens a vmlinux for a dump: checks it matches, indexes its DWARF, relocates its symbols. */
 export function loadVmlinux(
   vmlinux: ByteSource,
   info: Vmcoreinfo | undefined,
-  opts: { force?: boolean; onProgress?: (fraction: number, what: string) => void; cache?: KeyValueCache } = {},
+  opts: {
+    force?: boolean;
+    onProgress?: (fraction: number, what: string) => void;
+    cache?: KeyValueCache;
+    /** The crashed kernel's linux_banner read from the dump, when it can be (for dumps without BUILD-ID). */
+    dumpBanner?: () => string | undefined;
+  } = {},
 ): VmlinuxDebugInfo {
   const elf = new ElfFile(vmlinux);
-  const fileId = elf.buildId();
-  const dumpId = info?.buildId;
-  if (fileId && dumpId && !fileId.startsWith(dumpId.toLowerCase()) && !opts.force)
-    throw new KernelMismatch(
-      `${vmlinux.name} does not match the dump: its build-id is ${fileId}, the crashed kernel's (VMCOREINFO BUILD-ID) is ${dumpId}. ` +
-        'Give the vmlinux of the kernel that crashed (or --force to go on anyway).',
-    );
+  if (!opts.force) checkMatch(elf, vmlinux.name, info, opts.dumpBanner);
   if (!elf.section('.debug_info')) throw new CrashlensError(`${vmlinux.name} has no DWARF debug information (.debug_info): give the debug vmlinux`);
   const dwarf = new DwarfSections(elf);
   const key = dwarfIndexKey(elf);
