@@ -7,8 +7,9 @@ export class ArangeIndex {
   private readonly ends: bigint[] = [];
   private readonly units: number[] = [];
 
-  constructor(dwarf: DwarfSections) {
-    const sec = dwarf.get('.debug_aranges');
+  /** Without `dwarf` the index is empty (every lookup falls back to the units' own ranges). */
+  constructor(dwarf: DwarfSections | undefined) {
+    const sec = dwarf?.get('.debug_aranges') ?? new Uint8Array(0);
     const r: Reader = new Reader('.debug_aranges', sec);
     const ranges: [bigint, bigint, number][] = [];
     while (r.remaining >= 16) {

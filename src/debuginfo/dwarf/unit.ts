@@ -295,7 +295,8 @@ export class Unit {
     return this.strAt('.debug_str', size === 8 ? Number(v.getBigUint64(at, true)) : v.getUint32(at, true));
   }
 
-  private addrIndex(index: number): bigint {
+  /** Entry `index` of the unit's .debug_addr table (DW_FORM_addrx, DW_RLE_*x). */
+  addrIndex(index: number): bigint {
     if (this.addrBase < 0) this.addrBase = this.baseAttr(DW_AT.addr_base, 8);
     const table = this.dwarf.get('.debug_addr');
     const size = this.header.addrSize;
@@ -306,8 +307,9 @@ export class Unit {
   }
 
   /** A *_base attribute of the root DIE (read without resolving strx, which would recurse). */
-  private baseAttr(at: number, fallback: number): number {
-    const r: Reader = this.reader(this.header.dieOffset);
+  baseAttr(at: number, fallback: number): number {
+    // Its own reader: this runs in the middle of decoding another DIE with the shared one.
+    const r: Reader = new Reader('.debug_info', this.bytes, this.header.offset, this.header.dieOffset - this.header.offset);
     const a = this.abbrevs.get(r.uleb());
     if (!a) return fallback;
     for (let i = 0; i < a.attrs.length; i++) {
