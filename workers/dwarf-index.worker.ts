@@ -20,7 +20,8 @@ self.onmessage = (e: MessageEvent<Request>) => {
   const { file, from, to, wasm } = e.data;
   try {
     initWasm(wasm);
-    const dwarf = new DwarfSections(new ElfFile(new BrowserFileSource(file)));
+    // The worker reads its units once, in order: a small block cache is enough.
+    const dwarf = new DwarfSections(new ElfFile(new BrowserFileSource(file, 4 << 20)));
     const part = DwarfIndex.buildPart(dwarf, readUnitHeaders(dwarf), from, to, (progress) => self.postMessage({ progress }));
     self.postMessage({ part });
   } catch (err) {

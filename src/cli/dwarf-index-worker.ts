@@ -10,6 +10,7 @@ import { NodeFileSource } from '../io/node-file.ts';
 
 const { path, from, to } = workerData as { path: string; from: number; to: number };
 loadWasmNode(); // compressed debug sections are inflated by the WASM codecs
-const dwarf = new DwarfSections(new ElfFile(NodeFileSource.open(path)));
+// The worker reads its units once, in order: a small block cache is enough.
+const dwarf = new DwarfSections(new ElfFile(NodeFileSource.open(path, 4 << 20)));
 const part = DwarfIndex.buildPart(dwarf, readUnitHeaders(dwarf), from, to, (fraction) => parentPort?.postMessage({ progress: fraction }));
 parentPort?.postMessage({ part });

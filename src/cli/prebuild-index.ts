@@ -42,7 +42,8 @@ export async function prebuildIndexes(
       workers,
       (from, to, progress) =>
         new Promise<IndexPart>((resolve, reject) => {
-          const w = new Worker(script, { workerData: { path, from, to } });
+          // A bounded heap makes the worker collect its garbage (unit buffers) instead of growing.
+          const w = new Worker(script, { workerData: { path, from, to }, resourceLimits: { maxOldGenerationSizeMb: 192 } });
           w.on('message', (m: { progress?: number; part?: IndexPart }) => {
             if (m.progress !== undefined) progress(m.progress);
             if (m.part) {

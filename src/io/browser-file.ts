@@ -17,7 +17,8 @@ class FileReaderSyncReader implements BlockReader {
 }
 
 export class BrowserFileSource extends CachedSource {
-  constructor(file: File) {
-    super(new FileReaderSyncReader(file, file.name));
+  /** `cacheBytes` bounds the block cache (64 MiB by default); a sequential scan needs little. */
+  constructor(file: File, cacheBytes?: number) {
+    super(new FileReaderSyncReader(file, file.name), undefined, cacheBytes);
   }
 }

@@ -25,11 +25,12 @@ class NodeFileReader implements BlockReader {
 }
 
 export class NodeFileSource extends CachedSource {
-  private constructor(private readonly fd: number, path: string) {
-    super(new NodeFileReader(fd, path));
+  private constructor(private readonly fd: number, path: string, cacheBytes?: number) {
+    super(new NodeFileReader(fd, path), undefined, cacheBytes);
   }
-  static open(path: string): NodeFileSource {
-    return new NodeFileSource(openSync(path, 'r'), path);
+  /** `cacheBytes` bounds the block cache (64 MiB by default); a sequential scan needs little. */
+  static open(path: string, cacheBytes?: number): NodeFileSource {
+    return new NodeFileSource(openSync(path, 'r'), path, cacheBytes);
   }
   close(): void {
     closeSync(this.fd);

@@ -52,7 +52,7 @@ export interface IndexEntry {
 
 const CACHE_MAGIC = 'crashlens-dwarf-index';
 /** Bump when the index's meaning or layout changes: old cache entries are then rebuilt. */
-const INDEX_FORMAT = 3;
+const INDEX_FORMAT = 4;
 
 /** FNV-1a over bytes: cheap, synchronous (unlike crypto.subtle), enough to catch a damaged cache entry. */
 function fnv1a(bytes: Uint8Array): number {
@@ -126,6 +126,7 @@ export class DwarfIndex {
 
   /** Set while building a part: add() records instead of indexing. */
   private recording: IndexPart | undefined;
+  private readonly recorded = new Set<string>();
 
   /**
    * The index as bytes for a cache: magic, a JSON body (unit headers and names), and a checksum, so a
@@ -188,12 +189,17 @@ export class DwarfIndex {
     }
   }
 
-  /** Variables known only by an extern declaration (jiffies is defined by the linker script, not in C). */
+  /** "variable name" of variables known only by an extern declaration (jiffies: the linker script defines it). */
   private readonly declaredOnly = new Set<string>();
 
   private add(kind: NameKind, name: string, entry: IndexEntry, declaration = false): void {
     const r = this.recording;
     if (r) {
+      // The same header type is met in thousands of units: an exact repeat cannot change the merged
+      // index (the first of equal entries wins), so a part records each once.
+      const key = `${kind} ${name} ${entry.size ?? ''} ${entry.line ?? ''} ${declaration ? 1 : 0}`;
+      if (this.recorded.has(key)) return;
+      this.recorded.add(key);
       r.kinds.push(KINDS.indexOf(kind));
       r.names.push(name);
       r.offsets.push(entry.offset);
@@ -218,8 +224,8 @@ export class DwarfIndex {
     }
     if (!m.has(name)) {
       m.set(name, entry);
-      if (declaration) this.declaredOnly.add(name);
-    } else if (!declaration && this.declaredOnly.delete(name)) m.set(name, entry);
+      if (declaration) this.declaredOnly.add(`${kind} ${name}`);
+    } else if (!declaration && this.declaredOnly.delete(`${kind} ${name}`)) m.set(name, entry);
   }
 
   /**
