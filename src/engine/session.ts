@@ -199,7 +199,13 @@ export class Session {
   run(line: string): CommandResult {
     const words = splitWords(line.trim());
     if (words.length === 0) return { output: '', failed: false };
-    const [name, ...args] = words;
+    let [name, ...args] = words;
+    // gdb's print format, which crash passes through: "p/x expr" (p's -X), "p/d expr" (decimal).
+    const format = /^(p|print)\/([xd])$/.exec(name);
+    if (format) {
+      name = 'p';
+      args = [format[2] === 'x' ? '-X' : '-d', ...args];
+    }
     const cmd = COMMANDS.get(name);
     if (!cmd) return { output: `crash: command not found: ${name}\n`, failed: true };
     try {

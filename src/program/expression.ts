@@ -13,7 +13,7 @@ type Token = { kind: 'ident' | 'number' | 'punct'; text: string };
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
-  const re = /\s*(?:(0x[0-9a-fA-F]+|\d+)|([A-Za-z_$][A-Za-z0-9_$]*)|(->|[.[\]()&*]))/y;
+  const re = /\s*(?:(0x[0-9a-fA-F]+|\d+)|([A-Za-z_$][A-Za-z0-9_$]*)|(->|[.[\]()&*@]))/y;
   let pos = 0;
   while (pos < src.length) {
     if (/^\s*$/.test(src.slice(pos))) break;
@@ -119,7 +119,16 @@ export function evaluate(prog: Program, src: string): Obj {
     }
   };
 
-  const expr = (): Obj => unary();
+  // gdb's artificial array: `x@n` is n objects of x's type laid out from x's address.
+  const expr = (): Obj => {
+    const v = unary();
+    if (peek()?.text !== '@') return v;
+    take('@');
+    const n = unary().toBigInt();
+    if (n <= 0n || n > 1_000_000n) throw new ExpressionError('Only values in memory can be extended with \'@\'.');
+    if (v.address === undefined) throw new ExpressionError('Only values in memory can be extended with \'@\'.');
+    return Obj.at(prog, { kind: 'array', element: v.type, length: Number(n) }, v.address);
+  };
 
   const result = expr();
   if (i < toks.length) throw new ExpressionError(`A syntax error in expression, near \`${toks.slice(i).map((x) => x.text).join(' ')}'.`);

@@ -18,6 +18,8 @@ const MAX_DEPTH = 20;
 export interface FormatOptions {
   /** Print integers in hex (crash's radix 16: `p -x`, `struct -x`). */
   hex?: boolean;
+  /** gdb's /x print format (`p/x`): like hex, and char arrays print element by element too. */
+  formatX?: boolean;
   /** Address → "<symbol+off>" text for function pointers only (used when `symbol` is not given). */
   symbolize?: (addr: bigint) => string | undefined;
   /** gdb's `print symbol`: "name" or "name+123" for any pointer into the kernel image, else undefined. */
@@ -107,7 +109,7 @@ export class ValuePrinter {
   /** common_val_print: `recurse` is the nesting depth, `maxDepth` gdb's max-depth as anonymous members raise it. */
   value(t: Type, p: Place, recurse: number, maxDepth: number): string {
     const s = strip(t);
-    const stringLike = s.kind === 'array' && isTextual(s.element);
+    const stringLike = s.kind === 'array' && isTextual(s.element) && !this.opts.formatX;
     if ((s.kind === 'struct' || s.kind === 'union' || s.kind === 'array') && !stringLike && recurse >= maxDepth) return '{...}';
     switch (s.kind) {
       case 'struct':
@@ -129,7 +131,7 @@ export class ValuePrinter {
       case 'array': {
         const esize = sizeOf(s.element) ?? 0;
         if (s.length === 0 || esize === 0) return this.pointerText(s.element, p.addr ?? 0n);
-        if (isTextual(s.element)) return formatString(p.buf.subarray(p.off, p.off + s.length * esize));
+        if (isTextual(s.element) && !this.opts.formatX) return formatString(p.buf.subarray(p.off, p.off + s.length * esize));
         const items: string[] = [];
         const n = Math.min(s.length, PRINT_MAX);
         for (let i = 0; i < n; i++) {

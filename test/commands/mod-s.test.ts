@@ -8,10 +8,7 @@ import { FIXTURES, dumps, tinyVmlinux } from '../helpers/fixtures.ts';
 import { crashReference, openSession } from '../helpers/sessions.ts';
 
 const KO = join(FIXTURES, 't-tiny-la57', 'kernel', 'crashlens_test.ko');
-const MUST = ['mod -s', 'sym -m', 'sym crashlens_test_data', 'p crashlens_banner', 'list -o crashlens_node.link'];
-// p's own differences from gdb's p/x (not this feature's): a "name = " leader, and char arrays as strings.
-const pxLike = (s: string): string =>
-  s.replace(/^crashlens_test_data = /, '').replace(/^( *name = ).*$/m, '$1...');
+const MUST = ['mod -s', 'sym -m', 'sym crashlens_test_data', 'p/x crashlens_test_data', 'p/x *crashlens_test_data.buf@8', 'p crashlens_banner', 'list -o crashlens_node.link'];
 
 for (const d of dumps('t-tiny-la57')) {
   const ref = crashReference(d, 'session-crashlens_test-values.txt');
@@ -24,25 +21,12 @@ for (const d of dumps('t-tiny-la57')) {
       const s = openSession(d, 'dwarf');
       const reached: string[] = [];
       let synced = true;
-      let prints = 0;
       try {
         for (const c of commands) {
-          // crash's "p/x" is the p command's -x here.
-          const line = c.replace(/ crashlens_test\.ko$/, ` ${KO}`).replace(/^p\/x /, 'p -x ');
-          const r = s.run(line);
+          const r = s.run(c.replace(/ crashlens_test\.ko$/, ` ${KO}`));
           // crash names the object file as given; the test gives a full path.
-          let out = r.output.replace(KO, 'crashlens_test.ko');
-          // gdb's value history counts every print; a print not implemented here does not count, so the
-          // number is crash's: one more than the prints before it.
-          if (/^p[ /]/.test(c)) {
-            prints++;
-            out = out.replace(/\$\d+ = /, `$${prints} = `);
-          }
+          const out = r.output.replace(KO, 'crashlens_test.ko');
           const must = MUST.some((m) => c.startsWith(m));
-          if (c === 'p/x crashlens_test_data') {
-            // The module's struct type, its members' values: all from the .ko's DWARF.
-            expect(pxLike(out)).toBe(pxLike(rest.slice(0, rest.indexOf('\n}\n') + 3)));
-          }
           // After a command that is not like crash yet, the next output is looked for further on.
           const at = r.failed || out === '' ? -1 : synced ? (rest.startsWith(out) ? 0 : -1) : rest.indexOf(out);
           if (must) expect(out).toBe(rest.slice(Math.max(at, 0), Math.max(at, 0) + out.length));
