@@ -57,6 +57,9 @@ async function main(argv: string[]): Promise<number> {
     return fail(e instanceof Error ? e.message : String(e));
   }
   for (const w of session.warnings) process.stderr.write(`crashlens: warning: ${w}\n`);
+  if (process.stderr.isTTY) {
+    session.progress = (f, what) => process.stderr.write(`\r${what} ${Math.round(f * 100)}%   \r`);
+  }
   if (commands.length > 0) {
     let status = 0;
     for (const c of commands) {

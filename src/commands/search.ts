@@ -271,7 +271,7 @@ export const searchCommand: Command = {
   name: 'search',
   summary: 'search memory',
   run({ session, args }) {
-    return search(session, args);
+    return search(session, args, (done, total) => session.progress?.(total > 0 ? done / total : 0, 'searching memory'));
   },
 };
 
@@ -475,7 +475,8 @@ export function search(session: Session, args: string[], onProgress?: SearchProg
   ];
   if (!inVmlist(lay, lay.vmemmapStart)) ranges.push({ type: 'vmemmap', start: lay.vmemmapStart, end: lay.vmemmapEnd });
   ranges.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-  for (const r of ranges) {
+  for (const [ri, r] of ranges.entries()) {
+    progress(ri, ranges.length);
     if (start >= r.end || end <= r.start) continue;
     if ((r.type === 'unity' || r.type === 'startmap') && V) continue;
     if ((r.type === 'vmalloc' || r.type === 'modules' || r.type === 'vmemmap') && K) continue;

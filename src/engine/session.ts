@@ -32,6 +32,8 @@ export interface OpenOptions {
 
 export class Session {
   readonly warnings: string[] = [];
+  /** Where long commands (search) report how far they are; set by the host (CLI: stderr, app: the worker). */
+  progress?: (fraction: number, what: string) => void;
   private kernelCache: X86_64AddressSpace | undefined;
 
   private constructor(

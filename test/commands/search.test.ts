@@ -14,3 +14,19 @@ describe('search matches crash (captured vectors)', () => {
     }
   }
 });
+
+describe('search reports its progress', () => {
+  it('through the session, as the command line shows it on a terminal', () => {
+    const v = vectors('search').find((x) => x.command.startsWith('search -k'))!;
+    const s = open(v.dump, modes(v.dump)[0]);
+    const seen: number[] = [];
+    s.progress = (f) => seen.push(f);
+    try {
+      expect(s.run(v.command).output).toBe(v.expected);
+    } finally {
+      s.progress = undefined;
+    }
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= seen[i - 1]))).toBe(true);
+  });
+});
