@@ -968,10 +968,7 @@ class CrashTrace {
     }
 
     let est = st.inExceptionStack(bt.stkptr);
-    const word = (i: number): bigint => {
-      const o = i * 8;
-      return o >= 0 && o + 8 <= bt.stackbuf.length ? new DataView(bt.stackbuf.buffer, bt.stackbuf.byteOffset).getBigUint64(o, true) : 0n;
-    };
+    const word = (i: number): bigint => stackWord(bt, i);
 
     // Returns with `done` possibly set; loops back here when an IRQ stack leads to an exception stack.
     for (;;) {
@@ -1004,15 +1001,8 @@ class CrashTrace {
         if (m.nestedNmi && estackIndex === st.nmiIndex) stacktop -= 12n * 8n;
         bt.flags &= ~BT_FRAMESIZE_DISABLE;
 
-        for (let i = Number((rsp - bt.stackbase) / 8n); !done && rsp < stacktop; i++, rsp += 8n) {
-          const up = word(i);
-          if (!m.isKernelText(up)) continue;
-          const r = this.walkEntry(bt, level, i, up, rsp, undefined);
-          level = r.level;
-          rsp = r.rsp;
-          i = r.i;
-          if (r.done) done = true;
-        }
+        // What the scan leaves in rsp and done is replaced by the saved frame below; only the level carries on.
+        if (!done) level = this.scanStack(bt, level, rsp, stacktop).level;
 
         const cs = this.exceptionFrame(bt, EFRAME_PRINT | EFRAME_CS, 0n, Number(stacktop - bt.stackbase));
         this.print(`--- <${st.estackNames[estackIndex]} exception stack> ---\n`);
@@ -1053,15 +1043,8 @@ class CrashTrace {
         bt.stackbuf = b;
         const stacktop = bt.stacktop; // irq_stack_gap is 0 since Linux 4.9
         bt.flags &= ~BT_FRAMESIZE_DISABLE;
-        for (let i = Number((rsp - bt.stackbase) / 8n); !done && rsp < stacktop; i++, rsp += 8n) {
-          const up = word(i);
-          if (!m.isKernelText(up)) continue;
-          const r = this.walkEntry(bt, level, i, up, rsp, undefined);
-          level = r.level;
-          rsp = r.rsp;
-          i = r.i;
-          if (r.done) done = true;
-        }
+        // What the scan leaves in rsp and done is replaced by the saved frame below; only the level carries on.
+        if (!done) level = this.scanStack(bt, level, rsp, stacktop).level;
         this.print('--- <IRQ stack> ---\n');
         // The link to the interrupted stack: the last word of the IRQ stack; the word below it, its RIP.
         const top = Number((stacktop - bt.stackbase) / 8n);
@@ -1198,6 +1181,24 @@ class CrashTrace {
    * One text address found by a stack walk: print it, and skip its frame. `framesizeBuf` is the word index
    * get_framesize may read the caller's saved RBP through (process stack only).
    */
+  /**
+   * crash's scan of an exception or IRQ stack: every kernel-text word from `rsp` up to `stacktop` is a
+   * candidate frame, handed to walkEntry, until it says the walk is done.
+   */
+  private scanStack(bt: BtState, level: number, rsp: bigint, stacktop: bigint): { level: number; rsp: bigint; done: boolean } {
+    let done = false;
+    for (let i = Number((rsp - bt.stackbase) / 8n); !done && rsp < stacktop; i++, rsp += 8n) {
+      const up = stackWord(bt, i);
+      if (!this.m.isKernelText(up)) continue;
+      const r = this.walkEntry(bt, level, i, up, rsp, undefined);
+      level = r.level;
+      rsp = r.rsp;
+      i = r.i;
+      if (r.done) done = true;
+    }
+    return { level, rsp, done };
+  }
+
   private walkEntry(
     bt: BtState,
     levelIn: number,
@@ -1479,7 +1480,7 @@ class CrashTrace {
     const m = this.m;
     if (!(rspIn >= bt.stackbase && rspIn < bt.stacktop))
       this.fatal(`invalid RSP: ${hx(rspIn)}  bt->stackbase/stacktop: ${hx(bt.stackbase)}/${hx(bt.stacktop)} cpu: ${bt.task.cpu}`);
-    const word = (i: number): bigint => (i * 8 + 8 <= bt.stackbuf.length ? new DataView(bt.stackbuf.buffer, bt.stackbuf.byteOffset).getBigUint64(i * 8, true) : 0n);
+    const word = (i: number): bigint => stackWord(bt, i);
     const isTextOffset = (v: bigint): boolean => m.isKernelText(v) && !!m.valueSearch(v)?.offset;
     const cached = m.cache.query(m.threadReturn, false);
     if (cached !== undefined) {
@@ -1508,7 +1509,7 @@ class CrashTrace {
     const m = this.m;
     const called = m.valueSearch(bt.eframeIp)?.name;
     if (!called) return undefined;
-    const word = (i: number): bigint => (i * 8 + 8 <= bt.stackbuf.length ? new DataView(bt.stackbuf.buffer, bt.stackbuf.byteOffset).getBigUint64(i * 8, true) : 0n);
+    const word = (i: number): bigint => stackWord(bt, i);
     for (let rsp = stkptr, i = Number((rsp - bt.stackbase) / 8n); rsp < bt.stacktop; i++, rsp += 8n) {
       const up = word(i);
       if (!m.isKernelText(up)) continue;
@@ -1840,4 +1841,10 @@ export function formatFrames(m: BtMachine, r: UnwindResult): string {
   });
   if (r.error) out += `    (${r.error})\n`;
   return out;
+}
+
+/** The i-th 64-bit word of the stack buffer being walked; 0 outside it (crash reads nothing there either). */
+function stackWord(bt: BtState, i: number): bigint {
+  const o = i * 8;
+  return o >= 0 && o + 8 <= bt.stackbuf.length ? new DataView(bt.stackbuf.buffer, bt.stackbuf.byteOffset).getBigUint64(o, true) : 0n;
 }
