@@ -10,6 +10,8 @@ import { CodecError, decompress } from '../../src/codec/codecs.ts';
 import type { WasmExports } from '../../src/codec/wasm.ts';
 import { loadWasmNode } from '../../src/codec/wasm-node.ts';
 import { compressedPages } from '../helpers/compressed-pages.ts';
+import { type DataKind, makeData, rng } from '../helpers/test-data.ts';
+import { guardedCall } from '../helpers/guarded-codec.ts';
 import { FIXTURES } from '../helpers/fixtures.ts';
 
 const E_INPUT_TRUNCATED = -1;
@@ -44,19 +46,10 @@ beforeAll(() => {
 
 /** Calls the export directly: the status or the output, checking nothing was written past dst+cap. */
 function run(fmt: Fmt, src: Uint8Array, cap = CAP): number | Uint8Array {
-  const fn = w[fmt === 'zlib' ? 'zlib_decompress' : 'inflate_raw'] as Codec;
-  const mem = new Uint8Array(w.memory.buffer);
-  const srcPtr = mem.length - src.length;
-  mem.set(src, srcPtr);
-  mem.fill(0xa5, dstPtr + cap, dstPtr + cap + CANARY);
-  const n = fn(srcPtr, src.length, dstPtr, cap);
-  const after = new Uint8Array(w.memory.buffer);
-  for (let i = 0; i < CANARY; i++) {
-    if (after[dstPtr + cap + i] !== 0xa5) throw new Error(`wrote past dst+dstCap (cap ${cap}, status ${n})`);
-  }
+  const { n, out } = guardedCall(w, w[fmt === 'zlib' ? 'zlib_decompress' : 'inflate_raw'] as Codec, dstPtr, src, cap, CANARY);
   if (n < 0) return n;
   expect(n).toBeLessThanOrEqual(cap);
-  return after.slice(dstPtr, dstPtr + n);
+  return out;
 }
 
 /** What Node's zlib makes of the stream: the output, or null if it rejects it. */
@@ -76,62 +69,10 @@ function expectBytes(got: number | Uint8Array, want: Uint8Array, what = ''): voi
 
 // ---- Deterministic inputs ----
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    // xorshift32
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
-type Kind = 'random' | 'zeros' | 'text' | 'repetitive' | 'kernel';
+type Kind = Extract<DataKind, 'random' | 'zeros' | 'text' | 'repetitive' | 'kernel'>;
 const KINDS: Kind[] = ['random', 'zeros', 'text', 'repetitive', 'kernel'];
-const WORDS = 'the of and to in is was for task struct page memory kernel panic sysrq trigger crash dump cpu irq'.split(' ');
 
-function makeData(kind: Kind, n: number, seed: number): Buffer {
-  const r = rng(seed);
-  const b = Buffer.alloc(n);
-  if (kind === 'random') {
-    for (let i = 0; i < n; i++) b[i] = (r() * 256) | 0;
-  } else if (kind === 'text') {
-    let i = 0;
-    while (i < n) {
-      const word = WORDS[(r() * WORDS.length) | 0] + (r() < 0.1 ? '.\n' : ' ');
-      i += b.write(word, i, 'latin1');
-    }
-  } else if (kind === 'repetitive') {
-    // Runs with short periods (distances 1..7 exercise the overlapping copies), copies from far back, noise.
-    let i = 0;
-    while (i < n) {
-      const c = r();
-      const len = 1 + ((r() * 300) | 0);
-      if (c < 0.3 && i > 0) {
-        const period = 1 + ((r() * 9) | 0);
-        for (let k = 0; k < len && i < n; k++, i++) b[i] = i >= period ? b[i - period] : (r() * 256) | 0;
-      } else if (c < 0.7 && i > 0) {
-        const from = (r() * i) | 0;
-        for (let k = 0; k < len && i < n; k++, i++) b[i] = b[from + k];
-      } else {
-        for (let k = 0; k < len / 8 && i < n; k++, i++) b[i] = (r() * 256) | 0;
-      }
-    }
-  } else if (kind === 'kernel') {
-    // Mostly zeros with scattered kernel pointers and small counters, like slab and page-table pages.
-    for (let i = 0; i + 8 <= n; i += 8) {
-      const c = r();
-      if (c < 0.2) {
-        b.writeUInt32LE(((r() * 2 ** 32) & 0xfffff000) >>> 0, i);
-        b.writeUInt32LE(0xffff8880, i + 4);
-      } else if (c < 0.3) {
-        b.writeUInt32LE((r() * 64) | 0, i);
-      }
-    }
-  }
-  return b;
-}
 
 function compress(fmt: Fmt, data: Uint8Array, opts: zlib.ZlibOptions): Buffer {
   return fmt === 'zlib' ? zlib.deflateSync(data, opts) : zlib.deflateRawSync(data, opts);

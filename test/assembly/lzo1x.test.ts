@@ -9,6 +9,7 @@ import { decompress } from '../../src/codec/codecs.ts';
 import type { WasmExports } from '../../src/codec/wasm.ts';
 import { loadWasmNode } from '../../src/codec/wasm-node.ts';
 import { compressedPages } from '../helpers/compressed-pages.ts';
+import { guardedCall } from '../helpers/guarded-codec.ts';
 import { fixture } from '../helpers/fixtures.ts';
 
 const E_INPUT_TRUNCATED = -1;
@@ -31,16 +32,8 @@ const GUARD = 64;
  * and a guard band after dst+cap that must stay untouched.
  */
 function run(src: Uint8Array, cap: number): { n: number; out: Uint8Array } {
-  const end = w.memory.buffer.byteLength;
-  const srcPtr = end - src.length;
-  expect(srcPtr).toBeGreaterThanOrEqual(dstPtr + MAX_OUT + GUARD);
-  let mem = new Uint8Array(w.memory.buffer);
-  mem.set(src, srcPtr);
-  mem.fill(0xa5, dstPtr + cap, dstPtr + cap + GUARD);
-  const n = lzo(srcPtr, src.length, dstPtr, cap);
-  mem = new Uint8Array(w.memory.buffer);
-  for (let i = 0; i < GUARD; i++) if (mem[dstPtr + cap + i] !== 0xa5) throw new Error(`wrote past dstCap (+${i})`);
-  return { n, out: n >= 0 ? mem.slice(dstPtr, dstPtr + n) : new Uint8Array(0) };
+  expect(w.memory.buffer.byteLength - src.length).toBeGreaterThanOrEqual(dstPtr + MAX_OUT + GUARD);
+  return guardedCall(w, lzo, dstPtr, src, cap, GUARD);
 }
 
 // --- the reference: lzo-wasm (FFmpeg's av_lzo1x_decode compiled by Emscripten) --------------------------------
