@@ -5,7 +5,7 @@
 // (rlimits), -y (scheduling policy); tasks chosen by pid, task address, command name or 'regex'. Formats
 // follow crash 8.0.6's show_ps_data(), show_ps() and friends in task.c (later crash adds -I and -Y).
 import type { Session } from '../engine/session.ts';
-import { parseCpuSpec } from '../kernel/sched.ts';
+import { parseCpuSpec, translateNanoseconds } from '../kernel/sched.ts';
 import { CommandError } from '../errors.ts';
 import { type TaskInfo, type Tasks, cpuString, isNumber, taskHeader, tasksOf } from '../kernel/tasks.ts';
 import { TaskMem, formatPercent } from '../kernel/task-mem.ts';
@@ -78,21 +78,6 @@ export function parsePolicy(spec: string): number {
   return mask;
 }
 
-
-/** crash's translate_nanoseconds(): "D HH:MM:SS.mmm". */
-function translateNanoseconds(ns: bigint): string {
-  let v = ns / 1000000n;
-  const ms = v % 1000n;
-  v /= 1000n;
-  const secs = v % 60n;
-  v /= 60n;
-  const mins = v % 60n;
-  v /= 60n;
-  const hours = v % 24n;
-  const days = v / 24n;
-  const p2 = (x: bigint): string => String(x).padStart(2, '0');
-  return `${days} ${p2(hours)}:${p2(mins)}:${p2(secs)}.${String(ms).padStart(3, '0')}`;
-}
 
 /** crash's convert_time(): jiffies as "[N days, ]HH:MM:SS". */
 export function convertTime(count: bigint, hz: bigint): string {

@@ -3,23 +3,13 @@
 // named struct members by tag only, bit fields "x : 3", function pointers "void (*fn)(struct x *)",
 // enums "{A, B = 4, C}". crash patches gdb so an unnamed member keeps its parent's `show` level, which is why
 // anonymous blocks nest without limit while a named member of anonymous type goes one level deeper.
-import type { ArrayType, CompositeType, EnumType, Member, Type } from './type.ts';
+import { type ArrayType, type CompositeType, type EnumType, type Member, type Type, scalarName } from './type.ts';
 
 type Qual = 'const' | 'volatile' | 'restrict';
 const QUAL_ORDER: readonly Qual[] = ['const', 'volatile', 'restrict'];
 
 /** Qualifier and typedef chains longer than this are corrupt input, not C. */
 const MAX_CHAIN = 64;
-
-/** gdb prints GCC's integer spellings in their short C form. */
-const INT_SPELLING: Record<string, string> = {
-  'long int': 'long',
-  'long unsigned int': 'unsigned long',
-  'long long int': 'long long',
-  'long long unsigned int': 'unsigned long long',
-  'short int': 'short',
-  'short unsigned int': 'unsigned short',
-};
 
 interface Peeled {
   quals: Set<Qual>;
@@ -58,22 +48,8 @@ export function checkTypedef(t: Type): Type {
 
 /** What gdb calls the type's name (a tag for struct/union/enum); undefined for derived types. */
 function gdbName(core: Type): string | undefined {
-  switch (core.kind) {
-    case 'void':
-      return 'void';
-    case 'int':
-      return INT_SPELLING[core.name] ?? core.name;
-    case 'bool':
-    case 'float':
-    case 'typedef':
-      return core.name;
-    case 'struct':
-    case 'union':
-    case 'enum':
-      return core.name;
-    default:
-      return undefined;
-  }
+  if (core.kind === 'struct' || core.kind === 'union' || core.kind === 'enum') return core.name;
+  return scalarName(core);
 }
 
 /** c_type_print_modifier: "const", "volatile", "restrict" with the spaces the caller asks for. */

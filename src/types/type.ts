@@ -248,7 +248,8 @@ const INT_SPELLING: Record<string, string> = {
   'short unsigned int': 'unsigned short',
 };
 
-function baseName(t: Type): string | undefined {
+/** The name gdb gives a named scalar or typedef ("unsigned long", "_Bool", "pid_t"); undefined otherwise. */
+export function scalarName(t: Type): string | undefined {
   switch (t.kind) {
     case 'void':
       return 'void';
@@ -258,13 +259,14 @@ function baseName(t: Type): string | undefined {
     case 'float':
     case 'typedef':
       return t.name;
-    case 'struct':
-    case 'union':
-    case 'enum':
-      return t.name === undefined ? `${t.kind} {...}` : `${t.kind} ${t.name}`;
     default:
       return undefined;
   }
+}
+
+function baseName(t: Type): string | undefined {
+  if (t.kind === 'struct' || t.kind === 'union' || t.kind === 'enum') return t.name === undefined ? `${t.kind} {...}` : `${t.kind} ${t.name}`;
+  return scalarName(t);
 }
 
 /**
