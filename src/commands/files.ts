@@ -4,7 +4,8 @@
 import { hex } from '../addr.ts';
 import type { Session } from '../engine/session.ts';
 import { CommandError, CrashlensError, PageMissing, PageNotPresent } from '../errors.ts';
-import { type Buf, type FdTable, FsError, KernelReadError, fsOf } from '../kernel/fs.ts';
+import { type Buf, type FdTable, FsError, fsOf } from '../kernel/fs.ts';
+import { KernelReadError } from '../kernel/readmem.ts';
 import { MapleReadError } from '../kernel/maple-tree.ts';
 import { type TaskInfo, isDecimal, isNumber, taskHeader, tasksOf } from '../kernel/tasks.ts';
 import { xarrayEntries, xarrayLayout } from '../kernel/xarray.ts';

@@ -28,7 +28,7 @@ import { kv } from '../addr.ts';
 import { CommandError } from '../errors.ts';
 import { MAX_LIST_ENTRIES, type Program } from '../program/program.ts';
 import { type Type, findMember, memberOffset, sizeOf, strip } from '../types/type.ts';
-import { KernelReadError } from './fs.ts';
+import { readmem, readPointer } from './readmem.ts';
 import { xarrayEntries, xarrayLayout } from './xarray.ts';
 
 /** crash's MAX_DEV: how many chrdevs[] / major_names[] slots it reads when the array's length is unknown. */
@@ -74,19 +74,11 @@ export class Devices {
   constructor(readonly prog: Program) {}
 
   private ptr(addr: bigint, what: string): bigint {
-    try {
-      return this.prog.memory.readU64(kv(addr));
-    } catch (e) {
-      throw new KernelReadError(addr, what, e);
-    }
+    return readPointer(this.prog, addr, what);
   }
 
   private bytes(addr: bigint, n: number, what: string): Uint8Array {
-    try {
-      return this.prog.memory.read(kv(addr), n);
-    } catch (e) {
-      throw new KernelReadError(addr, what, e);
-    }
+    return readmem(this.prog, addr, n, what);
   }
 
   private u32(addr: bigint, what: string): number {

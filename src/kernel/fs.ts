@@ -16,26 +16,12 @@
 import { hex, kv } from '../addr.ts';
 import { CrashlensError } from '../errors.ts';
 import { MAX_LIST_ENTRIES, type Program } from '../program/program.ts';
+import { readmem } from './readmem.ts';
 import { type Type, findMember, memberOffset, sizeOf, strip } from '../types/type.ts';
 
 /** crash's BUFSIZE: the longest path and string it builds. */
 export const BUFSIZE = 1500;
 const PAGE_SIZE = 4096n;
-
-/** A read crash makes with FAULT_ON_ERROR failed: it stops the command with this message. */
-export class KernelReadError extends CrashlensError {
-  override name = 'KernelReadError';
-  constructor(
-    readonly address: bigint,
-    /** crash's readmem() type string. */
-    readonly what: string,
-    cause: unknown,
-    /** crash's memtype word: a kernel virtual or a physical address. */
-    readonly space: 'kernel virtual' | 'physical' = 'kernel virtual',
-  ) {
-    super(`read error: ${space} address: ${hex(address)}  type: "${what}"`, { cause });
-  }
-}
 
 /** A crash error(FATAL) with its message. */
 export class FsError extends CrashlensError {
@@ -126,12 +112,7 @@ export class Fs {
 
   /** readmem(FAULT_ON_ERROR): `size` bytes at `addr`, or KernelReadError with crash's type string. */
   readmem(addr: bigint, size: number, what: string): Buf {
-    try {
-      return new Buf(addr, this.prog.memory.read(kv(addr), size));
-    } catch (e) {
-      if (e instanceof CrashlensError) throw new KernelReadError(addr, what, e);
-      throw e;
-    }
+    return new Buf(addr, readmem(this.prog, addr, size, what));
   }
 
   readPtr(addr: bigint, what: string): bigint {

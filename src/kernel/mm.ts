@@ -11,7 +11,8 @@ import type { PhysicalMemory } from '../dump/physical-memory.ts';
 import { CrashlensError } from '../errors.ts';
 import { MAX_LIST_ENTRIES, type Program } from '../program/program.ts';
 import { type Type, memberOffset, sizeOf } from '../types/type.ts';
-import { type Buf, KernelReadError, fsOf } from './fs.ts';
+import { type Buf, fsOf } from './fs.ts';
+import { KernelReadError } from './readmem.ts';
 import { mapleEntries, mapleLayout } from './maple-tree.ts';
 
 export interface Vma {

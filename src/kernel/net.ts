@@ -22,7 +22,7 @@ import { hex, kv } from '../addr.ts';
 import { CrashlensError } from '../errors.ts';
 import { MAX_LIST_ENTRIES, type Program } from '../program/program.ts';
 import { type Type, findMember, memberOffset, sizeOf, strip } from '../types/type.ts';
-import { KernelReadError } from './fs.ts';
+import { readmem, readPointer } from './readmem.ts';
 
 function off(t: Type | undefined, path: string): number | undefined {
   return t ? memberOffset(t, path)?.offset : undefined;
@@ -97,19 +97,11 @@ export class Net {
 
   /** readmem(FAULT_ON_ERROR) of a pointer: crash's read error, with its type string, when it fails. */
   private ptr(addr: bigint, what: string): bigint {
-    try {
-      return this.prog.memory.readU64(kv(addr));
-    } catch (e) {
-      throw new KernelReadError(addr, what, e);
-    }
+    return readPointer(this.prog, addr, what);
   }
 
   private bytes(addr: bigint, n: number, what: string): Uint8Array {
-    try {
-      return this.prog.memory.read(kv(addr), n);
-    } catch (e) {
-      throw new KernelReadError(addr, what, e);
-    }
+    return readmem(this.prog, addr, n, what);
   }
 
   private must(t: Type | undefined, path: string, what: string): number {

@@ -14,15 +14,8 @@ import { DwarfTypes } from '../debuginfo/dwarf/types.ts';
 import { CrashlensError } from '../errors.ts';
 import type { Program } from '../program/program.ts';
 import { sizeOf, strip } from '../types/type.ts';
-
-export interface Utsname {
-  sysname: string;
-  nodename: string;
-  release: string;
-  version: string;
-  machine: string;
-  domainname: string;
-}
+// struct new_utsname: the same fields the dump header carries.
+import type { Utsname } from '../dump/kdump-compressed.ts';
 
 /** init_uts_ns.name (struct new_utsname), as crash keeps it in kt->utsname. */
 export function utsname(prog: Program): Utsname {
