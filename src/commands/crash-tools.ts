@@ -1,6 +1,8 @@
 // crash's command-line tools (tools.c and friends) that every command shares: column padding (mkstring),
 // number parsing (htol, stol, hexadecimal), GNU getopt with crash's option strings, the usage text, and how a
 // command ends with an error after partial output.
+import { kv } from '../addr.ts';
+import type { Session } from '../engine/session.ts';
 import { CommandError, CrashlensError } from '../errors.ts';
 
 
@@ -121,4 +123,26 @@ export function finish(cmd: string, out: string, e: unknown): string {
   if (!(e instanceof CrashlensError)) throw e;
   if (out === '') throw e instanceof CommandError ? e : new CommandError(e.message);
   return `${out}${cmd}: ${e.message}\n`;
+}
+
+/** crash's read_string(): the bytes before the first NUL, at most max-1 of them; stops at the first unreadable byte. */
+export function readString(session: Session, addr: bigint, max: number): string {
+  let s = '';
+  for (let i = 0; i < max - 1; i++) {
+    let b: number;
+    try {
+      b = session.program.memory.read(kv(addr + BigInt(i)), 1)[0];
+    } catch {
+      break;
+    }
+    if (b === 0) break;
+    s += String.fromCharCode(b);
+  }
+  return s;
+}
+
+/** The -x / -d pair every printing command takes: the radix they choose, refusing both together. */
+export function radixOption(current: number | undefined, c: 'x' | 'd'): 10 | 16 {
+  if (current && current !== (c === 'x' ? 16 : 10)) throw new CrashFatal('-d and -x are mutually exclusive');
+  return c === 'x' ? 16 : 10;
 }

@@ -17,7 +17,7 @@ import {
 } from './struct.ts';
 import { CrashReader } from './rd.ts';
 import { mmOf } from './vtop.ts';
-import { CrashFatal, finish, getopt, htol, stol, usage, isANumber } from './crash-tools.ts';
+import { CrashFatal, finish, getopt, htol, stol, usage, isANumber, readString, radixOption } from './crash-tools.ts';
 
 const SYNOPSIS = '[[-o] offset][-e end][-[s|S] struct[.member[,member] [-l offset]] -[x|d]]\n       [-r|-B] [-h [-O head_offset]|-H] start';
 
@@ -148,12 +148,8 @@ function runList(session: Session, args: string[], w: { text: string }): void {
         ld.end = htol(a);
         break;
       case 'x':
-        if (ld.radix === 10) throw new CrashFatal('-d and -x are mutually exclusive');
-        ld.radix = 16;
-        break;
       case 'd':
-        if (ld.radix === 16) throw new CrashFatal('-d and -x are mutually exclusive');
-        ld.radix = 10;
+        ld.radix = radixOption(ld.radix, o.c);
         break;
       default:
         argerrs = true;
@@ -306,22 +302,6 @@ function fastMembers(session: Session, arg: string): { dt: Datatype | undefined;
     members.push({ name: m, offset: hit.offset, width: sizeOf(t) ?? 0, isPtr: t.kind === 'pointer', isStr: isString(dt, m) });
   }
   return { dt, name, members };
-}
-
-/** read_string(): bytes up to a NUL, as characters. */
-function readString(session: Session, addr: bigint, max: number): string {
-  let s = '';
-  for (let i = 0; i < max - 1; i++) {
-    let b: number;
-    try {
-      b = session.program.memory.read(kv(addr + BigInt(i)), 1)[0];
-    } catch {
-      break;
-    }
-    if (b === 0) break;
-    s += String.fromCharCode(b);
-  }
-  return s;
 }
 
 function printValue(session: Session, m: FastMember, base: bigint, radix: number): string {

@@ -10,7 +10,7 @@ import { type TaskInfo, taskHeader, tasksOf } from '../kernel/tasks.ts';
 import type { Session } from '../engine/session.ts';
 import type { Command } from './command.ts';
 import { registerForeach } from './foreach.ts';
-import { finish, getopt, mkstring, stol, usage } from './crash-tools.ts';
+import { finish, getopt, mkstring, radixOption, stol, usage } from './crash-tools.ts';
 
 const SYNOPSIS = '[[-s | -S] [-xd] [-R ref] [pid | task]] [-a] [ -n [pid | task]] [-N addr]';
 const VADDR_PRLEN = 16;
@@ -84,12 +84,8 @@ export const netCommand: Command = {
             else sflag = c;
             break;
           case 'x':
-            if (radix === 10) throw new CommandError('-d and -x are mutually exclusive');
-            radix = 16;
-            break;
           case 'd':
-            if (radix === 16) throw new CommandError('-d and -x are mutually exclusive');
-            radix = 10;
+            radix = radixOption(radix, c);
             break;
           case 'n': {
             nflag = true;

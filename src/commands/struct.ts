@@ -13,7 +13,7 @@ import { type Type, findMember, sizeOf, strip } from '../types/type.ts';
 import type { Command } from './command.ts';
 import { CrashReader } from './rd.ts';
 import { mmOf } from './vtop.ts';
-import { CrashFatal, finish, getopt, htol, isHexadecimal, stol, usage } from './crash-tools.ts';
+import { CrashFatal, finish, getopt, htol, isHexadecimal, stol, usage, readString } from './crash-tools.ts';
 
 const SHF_ALLOC = 2n;
 const SHF_EXECINSTR = 4n;
@@ -643,22 +643,6 @@ function valueSymbol(session: Session, value: bigint): string | undefined {
   return r && r.offset === 0n ? r.symbol.name : undefined;
 }
 
-/** read_string() into a BUFSIZE buffer: the characters before the first NUL ("" when unreadable). */
-function readCrashString(session: Session, addr: bigint): string {
-  let s = '';
-  for (let i = 0; i < 1499; i++) {
-    let b: number;
-    try {
-      b = session.program.memory.read(kv(addr + BigInt(i)), 1)[0];
-    } catch {
-      break;
-    }
-    if (b === 0) break;
-    s += String.fromCharCode(b);
-  }
-  return s;
-}
-
 function readTarget(session: Session, addr: bigint): bigint | undefined {
   try {
     return session.program.memory.readU64(kv(addr));
@@ -725,7 +709,7 @@ function dereferencePointer(session: Session, dt: Datatype, member: string, addr
     let out = head('');
     if (sym) out += `<${sym}> `;
     if (!target) return `${out}NULL\n`;
-    const str = accessible ? readCrashString(session, target) : '';
+    const str = accessible ? readString(session, target, 1500) : '';
     return str === '' ? `${out}(not accessible)\n` : `${out}"${str}"\n`;
   }
   if (voidptr && !useSymbol) return `${head('')}${sym ? `<${sym}>` : !target ? 'NULL' : '(unknown target type)'}\n`;

@@ -14,7 +14,7 @@ import type { Command } from './command.ts';
 import { findDatatype, parseForMember, parseForMemberExtended, printObjectText } from './struct.ts';
 import { CrashReader } from './rd.ts';
 import { mmOf } from './vtop.ts';
-import { CrashFatal, finish, getopt, htol, stol, usage, isANumber } from './crash-tools.ts';
+import { CrashFatal, finish, getopt, htol, stol, usage, isANumber, radixOption } from './crash-tools.ts';
 
 const SYNOPSIS =
   '[-t [radix|xarray|rbtree|maple]] [-r offset] [-[s|S] struct[.member[,member]]]\n' +
@@ -137,12 +137,8 @@ export const treeCommand: Command = {
           o.nodePointer = true;
           break;
         case 'x':
-          if (o.radix === 10) throw new CrashFatal('-d and -x are mutually exclusive');
-          o.radix = 16;
-          break;
         case 'd':
-          if (o.radix === 16) throw new CrashFatal('-d and -x are mutually exclusive');
-          o.radix = 10;
+          o.radix = radixOption(o.radix, c);
           break;
         case 'v':
           verbose = true;

@@ -14,7 +14,7 @@ import { registerForeach } from './foreach.ts';
 import { Out, currentTask, fail, filenameComponent } from './files.ts';
 import { findDatatype, printObjectText } from './struct.ts';
 import { mmOf } from './vtop.ts';
-import { UVADDR_PRLEN, VADDR_PRLEN, getopt, htol, mkstring, usage } from './crash-tools.ts';
+import { UVADDR_PRLEN, VADDR_PRLEN, getopt, htol, mkstring, radixOption, usage } from './crash-tools.ts';
 
 export const VM_SYNOPSIS = '[-p | -P vma | -M mm | -v | -m | -x | -d | [-R reference] [pid | task]]\n     [-f vm_flags]';
 
@@ -377,12 +377,8 @@ export const vmCommand: Command = {
             }
             break;
           case 'x':
-            if (radix === 10) throw new CommandError('-d and -x are mutually exclusive');
-            radix = 16;
-            break;
           case 'd':
-            if (radix === 16) throw new CommandError('-d and -x are mutually exclusive');
-            radix = 10;
+            radix = radixOption(radix, opt.c);
             break;
           default:
             out.print(`${complaints.shift() ?? ''}\n`);
